@@ -1,0 +1,1 @@
+"""Stork-compatible Metro-DR for Kubernetes."""

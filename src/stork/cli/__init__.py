@@ -1,0 +1,1 @@
+"""Command-line interfaces: ``stork`` (controller, sandbox, install) and ``storkctl``."""

@@ -1,0 +1,62 @@
+"""Where the control-plane binaries come from, and which versions the project pins.
+
+``make controlplane`` builds them (hack/build-controlplane.sh) into a cache directory keyed by
+version; ``KUBEBUILDER_ASSETS`` (the envtest convention) overrides that directory.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+KUBERNETES_VERSION = "v1.37.1"
+ETCD_VERSION = "v3.6.16"
+BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager")
+
+
+class MissingBinariesError(RuntimeError):
+    """The control-plane binaries are not where they should be."""
+
+
+def cache_dir() -> Path:
+    """The build cache directory for the pinned versions."""
+    root = os.environ.get("STORK_CACHE_DIR")
+    if root:
+        base = Path(root)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = (Path(xdg) if xdg else Path.home() / ".cache") / "stork"
+    return base / "controlplane" / f"{KUBERNETES_VERSION}-etcd{ETCD_VERSION}"
+
+
+def binary_dir() -> Path:
+    """The directory that holds etcd, kube-apiserver and kube-controller-manager.
+
+    Raises MissingBinariesError, with a message that says how to get them, when one is missing.
+    """
+    assets = os.environ.get("KUBEBUILDER_ASSETS")
+    where = Path(assets) if assets else cache_dir()
+    missing = [b for b in BINARIES if not os.access(where / b, os.X_OK)]
+    if missing:
+        origin = "KUBEBUILDER_ASSETS" if assets else "the build cache"
+        raise MissingBinariesError(
+            f"control-plane binaries not found in {where} ({origin}): missing "
+            f"{', '.join(missing)}. Run `make controlplane` to build them "
+            f"(kube-apiserver {KUBERNETES_VERSION}, etcd {ETCD_VERSION}), or set "
+            "KUBEBUILDER_ASSETS to a directory that holds etcd, kube-apiserver and "
+            "kube-controller-manager."
+        )
+    return where
+
+
+def main() -> None:
+    """Print the pinned versions and the cache directory as shell assignments (for make)."""
+    del sys.argv[1:]
+    print(f"KVER={KUBERNETES_VERSION}")
+    print(f"ETCD_VER={ETCD_VERSION}")
+    print(f"OUT={cache_dir()}")
+
+
+if __name__ == "__main__":
+    main()
