@@ -295,7 +295,9 @@ class SandboxCluster:
                     f"ports are kept across stop/start (see {log})"
                 )
             reassign(self.ports)
-        raise SandboxError(f"{self.spec.name}: {component} found no free port in {_PORT_RETRIES} tries")
+        raise SandboxError(
+            f"{self.spec.name}: {component} found no free port in {_PORT_RETRIES} tries"
+        )
 
     def start(self, keep_ports: bool = False) -> None:
         """Start etcd, then kube-apiserver, then kube-controller-manager, and wait until ready.

@@ -60,8 +60,8 @@ class PkiPaths:
 
     def complete(self) -> bool:
         """True when every file exists (a PKI from an earlier run can be reused)."""
-        files = (self.ca_cert, self.ca_key, self.serving_cert, self.serving_key)
-        files += (self.admin_cert, self.admin_key, self.sa_key, self.sa_pub)
+        files = [self.ca_cert, self.ca_key, self.serving_cert, self.serving_key]
+        files += [self.admin_cert, self.admin_key, self.sa_key, self.sa_pub]
         return all(f.is_file() for f in files)
 
 

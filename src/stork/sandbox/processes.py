@@ -7,6 +7,7 @@ signalled.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -71,7 +72,9 @@ def is_running(record: ProcessRecord) -> bool:
     return int(fields[19]) == record.start_time
 
 
-def spawn(component: str, argv: list[str], log: Path) -> tuple[subprocess.Popen[bytes], ProcessRecord]:
+def spawn(
+    component: str, argv: list[str], log: Path
+) -> tuple[subprocess.Popen[bytes], ProcessRecord]:
     """Start a process detached from our session, its output appended to ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
@@ -92,10 +95,8 @@ def spawn(component: str, argv: list[str], log: Path) -> tuple[subprocess.Popen[
 
 def _reap(pid: int) -> None:
     """Collect the exit status if the process is our child (no-op otherwise)."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def terminate(records: list[ProcessRecord], grace_seconds: float = 20.0) -> None:
@@ -119,10 +120,8 @@ def terminate(records: list[ProcessRecord], grace_seconds: float = 20.0) -> None
                 break
             time.sleep(0.05)
         else:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(record.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             while is_running(record):
                 _reap(record.pid)
                 time.sleep(0.05)

@@ -21,7 +21,7 @@ from typing import Any
 
 from stork.sandbox.binaries import binary_dir
 from stork.sandbox.cluster import READY_TIMEOUT, ClusterSpec, SandboxCluster, SandboxError
-from stork.sandbox.kubeconfig import write_kubeconfig
+from stork.sandbox.kubeconfig import ClusterCredentials, write_kubeconfig
 from stork.sandbox.processes import terminate
 
 CLUSTER_SPECS = (
@@ -126,7 +126,9 @@ class Sandbox:
 
     def _cluster(self, name: str) -> SandboxCluster:
         if name not in CLUSTER_NAMES:
-            raise SandboxError(f"unknown cluster {name!r}: choose one of {', '.join(CLUSTER_NAMES)}")
+            raise SandboxError(
+                f"unknown cluster {name!r}: choose one of {', '.join(CLUSTER_NAMES)}"
+            )
         data = self._load()
         if data is None:
             raise SandboxError(f"no sandbox in {self.dir}: run `stork sandbox up --dir {self.dir}`")
@@ -217,7 +219,9 @@ class Sandbox:
             list(pool.map(lambda c: c.stop(), clusters))
         for c in clusters:
             shutil.rmtree(c.root, ignore_errors=True)
-        for path in [self.state_path, self.kubeconfig()] + [self.kubeconfig(n) for n in CLUSTER_NAMES]:
+        for path in [self.state_path, self.kubeconfig()] + [
+            self.kubeconfig(n) for n in CLUSTER_NAMES
+        ]:
             path.unlink(missing_ok=True)
 
     def down(self) -> bool:
@@ -249,6 +253,10 @@ class Sandbox:
                 cluster.start(keep_ports=True)
             self._stopped.discard(name)
             self._save()
+
+    def credentials(self, name: str) -> ClusterCredentials:
+        """Admin credentials (URL, CA, client certificate and key) of one running cluster."""
+        return self._cluster(name).credentials()
 
     def status(self) -> list[ClusterStatus] | None:
         """Each cluster's URL and health, or None when there is no sandbox here."""

@@ -1,0 +1,1 @@
+"""Clients per cluster, kubeconfig loading, server-side apply and watch helpers."""

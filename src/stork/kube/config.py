@@ -1,0 +1,120 @@
+"""Loading a kubeconfig the way kubectl does: --kubeconfig, else $KUBECONFIG, else ~/.kube/config.
+
+lightkube reads one file; kubectl merges every file of a ``:``-separated ``$KUBECONFIG`` (the
+first file that defines a name wins, and the first current-context wins), so this does that.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import yaml
+from lightkube import Client
+from lightkube.config.kubeconfig import KubeConfig, SingleConfig
+
+from stork.api.constants import FIELD_MANAGER
+
+
+class KubeconfigError(ValueError):
+    """A kubeconfig is missing, unreadable, or lacks the asked context."""
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as e:
+        raise KubeconfigError(f"cannot read kubeconfig {path}: {e.strerror}") from e
+    except yaml.YAMLError as e:
+        raise KubeconfigError(f"kubeconfig {path} is not valid YAML: {e}") from e
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise KubeconfigError(f"kubeconfig {path} is not a mapping")
+    return _absolute_paths(data, path.parent)
+
+
+def _absolute_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Resolve relative file references against the kubeconfig's directory, as kubectl does."""
+    keys = {"certificate-authority", "client-certificate", "client-key", "tokenFile"}
+    for section, inner in (("clusters", "cluster"), ("users", "user")):
+        for entry in data.get(section) or []:
+            body = entry.get(inner) if isinstance(entry, dict) else None
+            if not isinstance(body, dict):
+                continue
+            for key in keys & body.keys():
+                value = body[key]
+                if isinstance(value, str) and value and not Path(value).is_absolute():
+                    body[key] = str(base / value)
+    return data
+
+
+def merge_kubeconfigs(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge kubeconfig documents as kubectl does: for every name, the first definition wins."""
+    merged: dict[str, Any] = {"apiVersion": "v1", "kind": "Config"}
+    for section in ("clusters", "users", "contexts"):
+        seen: dict[str, Any] = {}
+        for doc in docs:
+            for entry in doc.get(section) or []:
+                if isinstance(entry, dict) and entry.get("name") not in seen:
+                    seen[entry["name"]] = entry
+        merged[section] = list(seen.values())
+    for doc in docs:
+        if doc.get("current-context"):
+            merged["current-context"] = doc["current-context"]
+            break
+    return merged
+
+
+def kubeconfig_paths(kubeconfig: str | os.PathLike[str] | None) -> list[Path]:
+    """The files to read, in kubectl's order of precedence."""
+    if kubeconfig:
+        return [Path(kubeconfig)]
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        return [Path(p) for p in env.split(os.pathsep) if p]
+    return [Path.home() / ".kube" / "config"]
+
+
+def load_config_dict(kubeconfig: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The merged kubeconfig as a dict (kubeconfig v1 layout)."""
+    paths = kubeconfig_paths(kubeconfig)
+    explicit = bool(kubeconfig)
+    existing = [p for p in paths if explicit or p.exists()]
+    if not existing:
+        raise KubeconfigError(
+            "no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config"
+        )
+    return merge_kubeconfigs([_read(p) for p in existing])
+
+
+def load_config(
+    kubeconfig: str | os.PathLike[str] | None = None, context: str | None = None
+) -> SingleConfig:
+    """The configuration of one context (``context`` or the current one)."""
+    data = load_config_dict(kubeconfig)
+    names = [c.get("name") for c in data.get("contexts", [])]
+    chosen = context or data.get("current-context")
+    if not chosen:
+        raise KubeconfigError("the kubeconfig has no current-context; pass --context")
+    if chosen not in names:
+        raise KubeconfigError(f'context "{chosen}" does not exist in the kubeconfig')
+    config = KubeConfig.from_dict(data).get(context_name=chosen)
+    if config is None:  # pragma: no cover - the name was checked above
+        raise KubeconfigError(f'context "{chosen}" does not exist in the kubeconfig')
+    return config
+
+
+def make_client(
+    kubeconfig: str | os.PathLike[str] | None = None,
+    context: str | None = None,
+    timeout: float = 30.0,
+) -> Client:
+    """A synchronous client for one cluster (CLI and tests)."""
+    return Client(
+        config=load_config(kubeconfig, context),
+        timeout=httpx2.Timeout(timeout),
+        field_manager=FIELD_MANAGER,
+    )

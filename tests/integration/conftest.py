@@ -1,0 +1,83 @@
+"""Fixtures for tests against the real sandbox clusters (no mock API server anywhere).
+
+The sandbox is started once per test session in a temporary directory and stopped at the end,
+or reused (and left running) when $STORK_SANDBOX_DIR names a running one.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from lightkube import ApiError, Client
+from lightkube.models.meta_v1 import ObjectMeta
+from lightkube.resources.core_v1 import Namespace
+
+from stork.kube.config import make_client
+from stork.sandbox import Sandbox
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration" in str(item.path):
+            item.add_marker(pytest.mark.integration)
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """The running sandbox and an admin client for each of its clusters."""
+
+    sandbox: Sandbox
+    source: Client
+    destination: Client
+
+    def kubeconfig(self, cluster: str | None = None) -> Path:
+        return self.sandbox.kubeconfig(cluster)
+
+
+def _running(directory: Path) -> bool:
+    status = Sandbox(directory).status()
+    return status is not None and all(s.health == "Ready" for s in status)
+
+
+@pytest.fixture(scope="session")
+def clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clusters]:
+    reuse = os.environ.get("STORK_SANDBOX_DIR")
+    if reuse and _running(Path(reuse)):
+        sandbox, owned = Sandbox(Path(reuse)), False
+    else:
+        sandbox, owned = Sandbox(tmp_path_factory.mktemp("sandbox")), True
+        sandbox.up()
+    from stork.api.crd import CRDS, crd_manifest
+    from stork.kube.crds import apply_crds
+
+    source = make_client(sandbox.kubeconfig("source"))
+    destination = make_client(sandbox.kubeconfig("destination"))
+    manifests = [crd_manifest(info) for info in CRDS]
+    apply_crds(source, manifests)
+    apply_crds(destination, manifests)
+    try:
+        yield Clusters(sandbox, source, destination)
+    finally:
+        source.close()
+        destination.close()
+        if owned:
+            sandbox.down()
+
+
+@pytest.fixture
+def namespace(clusters: Clusters) -> Iterator[str]:
+    """A fresh namespace on the source; deleted from both clusters after the test."""
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    clusters.source.create(Namespace(metadata=ObjectMeta(name=name)))
+    yield name
+    for client in (clusters.source, clusters.destination):
+        try:
+            client.delete(Namespace, name)
+        except ApiError as e:
+            if e.status.code != 404:
+                raise
