@@ -1,0 +1,166 @@
+"""A ClusterPair's ``spec.config``: Stork's layout, the kubeconfig v1 layout, and clients.
+
+Stork stores client-go's *internal* kubeconfig: ``clusters``, ``users`` and ``contexts`` are
+maps keyed by name, entries carry ``LocationOfOrigin``, exec entries carry capitalised Go field
+names. Ordinary kubeconfigs (v1) use lists of ``{name, cluster|user|context}``. Both layouts are
+accepted everywhere; ``storkctl generate clusterpair`` writes Stork's.
+
+Error messages name contexts, clusters and users, never credentials.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from pathlib import Path
+from typing import Any
+
+from lightkube.config.kubeconfig import KubeConfig, SingleConfig
+
+_SECTIONS = (("clusters", "cluster"), ("users", "user"), ("contexts", "context"))
+_FILE_TO_DATA = {
+    "cluster": (("certificate-authority", "certificate-authority-data"),),
+    "user": (
+        ("client-certificate", "client-certificate-data"),
+        ("client-key", "client-key-data"),
+    ),
+}
+
+
+class PairConfigError(ValueError):
+    """A pair's config (or a kubeconfig to build one from) is unusable."""
+
+
+def is_stork_layout(config: dict[str, Any]) -> bool:
+    """True for the internal layout (maps keyed by name), False for kubeconfig v1 (lists)."""
+    return any(isinstance(config.get(section), dict) for section, _ in _SECTIONS)
+
+
+def _without_go_fields(entry: dict[str, Any]) -> dict[str, Any]:
+    """Drop fields client-go writes without JSON names (LocationOfOrigin, exec.Config...)."""
+    out = {k: v for k, v in entry.items() if k != "LocationOfOrigin"}
+    exec_ = out.get("exec")
+    if isinstance(exec_, dict):
+        out["exec"] = {k: v for k, v in exec_.items() if not k[:1].isupper()}
+    return out
+
+
+def to_kubeconfig_v1(config: dict[str, Any]) -> dict[str, Any]:
+    """The config in the kubeconfig v1 layout, whatever layout it came in."""
+    if not isinstance(config, dict):
+        raise PairConfigError("spec.config is not a mapping")
+    if not is_stork_layout(config):
+        return copy.deepcopy(config)
+    out: dict[str, Any] = {"apiVersion": "v1", "kind": "Config"}
+    for section, inner in _SECTIONS:
+        entries = config.get(section) or {}
+        if not isinstance(entries, dict):
+            raise PairConfigError(f"spec.config.{section} mixes layouts")
+        out[section] = [
+            {"name": name, inner: _without_go_fields(dict(body or {}))}
+            for name, body in entries.items()
+        ]
+    if config.get("current-context"):
+        out["current-context"] = config["current-context"]
+    return out
+
+
+def _entry(doc: dict[str, Any], section: str, inner: str, name: str) -> dict[str, Any]:
+    for item in doc.get(section) or []:
+        if isinstance(item, dict) and item.get("name") == name:
+            body = item.get(inner)
+            return dict(body) if isinstance(body, dict) else {}
+    raise PairConfigError(f'{inner} "{name}" is not defined in the kubeconfig')
+
+
+def _inline_files(body: dict[str, Any], kind: str) -> dict[str, Any]:
+    """Replace file references by their content, as `kubectl config view --flatten` does."""
+    for file_key, data_key in _FILE_TO_DATA.get(kind, ()):
+        path = body.pop(file_key, None)
+        if path and not body.get(data_key):
+            body[data_key] = base64.b64encode(_read(Path(path), file_key)).decode()
+    if kind == "user":
+        token_file = body.pop("tokenFile", None)
+        if token_file and not body.get("token"):
+            body["token"] = _read(Path(token_file), "tokenFile").decode().strip()
+    return body
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise PairConfigError(f"cannot read {what} file {path}: {e.strerror}") from e
+
+
+def minify(kubeconfig: dict[str, Any], context: str | None = None) -> dict[str, Any]:
+    """One context with its cluster and user, files inlined, in the kubeconfig v1 layout."""
+    doc = to_kubeconfig_v1(kubeconfig)
+    chosen = context or doc.get("current-context")
+    if not chosen:
+        raise PairConfigError("the kubeconfig has no current-context; pass --context")
+    ctx = _entry(doc, "contexts", "context", chosen) if chosen else {}
+    cluster_name, user_name = ctx.get("cluster"), ctx.get("user")
+    if not cluster_name:
+        raise PairConfigError(f'context "{chosen}" names no cluster')
+    cluster = _inline_files(_entry(doc, "clusters", "cluster", cluster_name), "cluster")
+    users = []
+    if user_name:
+        users = [
+            {
+                "name": user_name,
+                "user": _inline_files(_entry(doc, "users", "user", user_name), "user"),
+            }
+        ]
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": cluster_name, "cluster": cluster}],
+        "users": users,
+        "contexts": [{"name": chosen, "context": ctx}],
+        "current-context": chosen,
+    }
+
+
+def to_stork_layout(kubeconfig: dict[str, Any], location: str = "") -> dict[str, Any]:
+    """A minified v1 kubeconfig in Stork's internal layout, with ``LocationOfOrigin``."""
+    doc = to_kubeconfig_v1(kubeconfig)
+    out: dict[str, Any] = {}
+    for section, inner in _SECTIONS:
+        out[section] = {
+            item["name"]: {"LocationOfOrigin": location, **dict(item.get(inner) or {})}
+            for item in doc.get(section) or []
+        }
+    out["current-context"] = doc.get("current-context", "")
+    out["preferences"] = {}
+    return out
+
+
+def exec_users(config: dict[str, Any]) -> list[str]:
+    """Names of users that authenticate with an exec plugin (the controller needs the binary)."""
+    doc = to_kubeconfig_v1(config)
+    return [u["name"] for u in doc.get("users") or [] if (u.get("user") or {}).get("exec")]
+
+
+def pair_client_config(spec_config: dict[str, Any] | None) -> SingleConfig:
+    """The client configuration of a pair's destination: its current context.
+
+    Shared by the controller and storkctl. Raises PairConfigError for an unusable config.
+    """
+    if not spec_config:
+        raise PairConfigError("spec.config is empty")
+    doc = to_kubeconfig_v1(spec_config)
+    current = doc.get("current-context")
+    if not current:
+        raise PairConfigError("spec.config has no current-context")
+    ctx = _entry(doc, "contexts", "context", current)
+    _entry(doc, "clusters", "cluster", str(ctx.get("cluster")))
+    if ctx.get("user"):
+        _entry(doc, "users", "user", str(ctx["user"]))
+    try:
+        config = KubeConfig.from_dict(doc).get(context_name=current)
+    except Exception as e:  # lightkube raises bare exceptions for malformed entries
+        raise PairConfigError(f"spec.config is not a usable kubeconfig ({type(e).__name__})") from e
+    if config is None:
+        raise PairConfigError(f'context "{current}" is not defined in spec.config')
+    return config
