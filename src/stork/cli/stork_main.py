@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import click
 from lightkube import ApiError
 from lightkube.core.exceptions import ConfigError
@@ -9,7 +12,9 @@ from lightkube.core.exceptions import ConfigError
 from stork.api.crd import CRDS, crd_manifest
 from stork.cli.errors import friendly_errors
 from stork.cli.sandbox_cmd import sandbox
-from stork.kube.config import KubeconfigError, make_client
+from stork.controller import manager
+from stork.controller.manager import ControllerOptions
+from stork.kube.config import KubeconfigError, load_config, make_client
 from stork.kube.crds import CrdInstallError, apply_crds
 
 CONNECTION_ERRORS = (KubeconfigError, ConfigError, CrdInstallError, ApiError, OSError)
@@ -32,6 +37,44 @@ def install(kubeconfig: str | None, context: str | None) -> None:
     client = make_client(kubeconfig, context)
     for applied in apply_crds(client, [crd_manifest(info) for info in CRDS]):
         click.echo(f"customresourcedefinition.apiextensions.k8s.io/{applied.name} {applied.action}")
+
+
+def _time_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise click.BadParameter(f"unknown time zone {value!r} (expected an IANA name)") from e
+    return value
+
+
+@cli.command()
+@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Path to a kubeconfig.")
+@click.option("--context", help="kubeconfig context to use.")
+@click.option(
+    "--time-zone",
+    callback=_time_zone,
+    help="IANA zone of policy times without their own timeZone (default: local zone).",
+)
+@click.option(
+    "--pair-check-interval",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Seconds between two checks of a ClusterPair's destination.",
+)
+@friendly_errors(*CONNECTION_ERRORS)
+def run(
+    kubeconfig: str | None, context: str | None, time_zone: str | None, pair_check_interval: float
+) -> None:
+    """Run the controller in the foreground against the source cluster (until SIGTERM)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # one line per request is noise
+    options = ControllerOptions(time_zone=time_zone, pair_check_interval=pair_check_interval)
+    manager.run(load_config(kubeconfig, context), options)
 
 
 def main() -> None:

@@ -90,10 +90,24 @@ def load_config_dict(kubeconfig: str | os.PathLike[str] | None = None) -> dict[s
     return merge_kubeconfigs([_read(p) for p in existing])
 
 
+def _in_cluster_only() -> bool:
+    """True in a pod that has no kubeconfig of its own."""
+    if not os.environ.get("KUBERNETES_SERVICE_HOST"):
+        return False
+    return not any(p.exists() for p in kubeconfig_paths(None))
+
+
 def load_config(
     kubeconfig: str | os.PathLike[str] | None = None, context: str | None = None
 ) -> SingleConfig:
-    """The configuration of one context (``context`` or the current one)."""
+    """The configuration of one context (``context`` or the current one).
+
+    Inside a pod, with no kubeconfig anywhere, the pod's service account is used.
+    """
+    if not kubeconfig and not context and _in_cluster_only():
+        in_cluster = KubeConfig.from_service_account().get()
+        if in_cluster is not None:
+            return in_cluster
     data = load_config_dict(kubeconfig)
     names = [c.get("name") for c in data.get("contexts", [])]
     chosen = context or data.get("current-context")

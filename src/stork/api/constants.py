@@ -1,0 +1,60 @@
+"""Names Stork's API uses: group, version, annotations, labels and status values."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+GROUP = "stork.libopenstorage.org"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
+
+#: Field manager of every server-side apply this project makes.
+FIELD_MANAGER = "stork"
+
+ANNOTATION_PREFIX = "stork.libopenstorage.org/"
+MIGRATION_REPLICAS_ANNOTATION = "stork.openstorage.org/migrationReplicas"
+FINALIZER = "stork.libopenstorage.org/finalizer-cleanup"
+
+
+class ClusterPairStatus(StrEnum):
+    """Values of ClusterPair ``status.schedulerStatus`` and ``status.storageStatus``."""
+
+    INITIAL = ""
+    PENDING = "Pending"
+    READY = "Ready"
+    ERROR = "Error"
+    DEGRADED = "Degraded"
+    DELETING = "Deleting"
+    NOT_PROVIDED = "NotProvided"
+
+
+class MigrationStatus(StrEnum):
+    """Values of Migration ``status.status`` (and of each resource's status)."""
+
+    INITIAL = ""
+    PENDING = "Pending"
+    IN_PROGRESS = "InProgress"
+    FAILED = "Failed"
+    PARTIAL_SUCCESS = "PartialSuccess"
+    SUCCESSFUL = "Successful"
+    PURGED = "Purged"
+
+
+class MigrationStage(StrEnum):
+    """Values of Migration ``status.stage``."""
+
+    INITIAL = ""
+    PRE_EXEC_RULE = "PreExecRule"
+    POST_EXEC_RULE = "PostExecRule"
+    VOLUMES = "Volumes"
+    APPLICATIONS = "Applications"
+    FINAL = "Final"
+
+
+class PolicyType(StrEnum):
+    """Schedule policy types, as keys of MigrationSchedule ``status.items``."""
+
+    INTERVAL = "Interval"
+    DAILY = "Daily"
+    WEEKLY = "Weekly"
+    MONTHLY = "Monthly"

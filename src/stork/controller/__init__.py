@@ -1,0 +1,1 @@
+"""The controller: runtime and one reconciler per kind (``stork run``)."""

@@ -1,0 +1,94 @@
+"""Kubernetes Events about our objects, aggregated like client-go's recorder.
+
+A repeat of the same (object, type, reason, message) bumps ``count`` and ``lastTimestamp`` of the
+existing Event instead of creating another, so a condition that persists does not flood the
+namespace. Messages must never contain credentials: callers pass sanitised text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections import OrderedDict
+from typing import Any
+
+from lightkube import ApiError, AsyncClient
+from lightkube.models.core_v1 import EventSource, ObjectReference
+from lightkube.models.meta_v1 import ObjectMeta
+from lightkube.resources.core_v1 import Event
+from lightkube.types import PatchType
+
+COMPONENT = "stork"
+NORMAL = "Normal"
+WARNING = "Warning"
+_REMEMBERED = 4096
+
+log = logging.getLogger(__name__)
+
+
+class EventRecorder:
+    """Posts Events for objects of this cluster."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self._seen: OrderedDict[tuple[str, ...], tuple[str, int]] = OrderedDict()
+
+    async def record(self, obj: dict[str, Any], type_: str, reason: str, message: str) -> None:
+        """Record an event about ``obj``; failures are logged, not raised (events are advisory)."""
+        meta = obj.get("metadata") or {}
+        namespace = meta.get("namespace") or "default"
+        key = (str(meta.get("uid")), type_, reason, message)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        try:
+            seen = self._seen.get(key)
+            if seen is not None:
+                name, count = seen
+                try:
+                    await self._client.patch(
+                        Event,
+                        name,
+                        {
+                            "count": count + 1,
+                            "lastTimestamp": now.isoformat().replace("+00:00", "Z"),
+                        },
+                        namespace=namespace,
+                        patch_type=PatchType.MERGE,
+                    )
+                    self._remember(key, name, count + 1)
+                    return
+                except ApiError as e:
+                    if e.status.code != 404:
+                        raise
+            name = f"{meta.get('name')}.{uuid.uuid4().hex[:16]}"
+            event = Event(
+                metadata=ObjectMeta(name=name, namespace=namespace),
+                involvedObject=ObjectReference(
+                    apiVersion=obj.get("apiVersion"),
+                    kind=obj.get("kind"),
+                    name=meta.get("name"),
+                    namespace=meta.get("namespace"),
+                    uid=meta.get("uid"),
+                    resourceVersion=meta.get("resourceVersion"),
+                ),
+                type=type_,
+                reason=reason,
+                message=message,
+                source=EventSource(component=COMPONENT),
+                count=1,
+                firstTimestamp=now,
+                lastTimestamp=now,
+                reportingComponent=COMPONENT,
+            )
+            await self._client.create(event)
+            self._remember(key, name, 1)
+        except ApiError as e:
+            log.warning(
+                "could not record event %s on %s: %s", reason, meta.get("name"), e.status.message
+            )
+
+    def _remember(self, key: tuple[str, ...], name: str, count: int) -> None:
+        self._seen[key] = (name, count)
+        self._seen.move_to_end(key)
+        while len(self._seen) > _REMEMBERED:
+            self._seen.popitem(last=False)
