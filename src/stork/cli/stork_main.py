@@ -64,16 +64,39 @@ def _time_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     show_default=True,
     help="Seconds between two checks of a ClusterPair's destination.",
 )
+@click.option(
+    "--admin-namespace",
+    default="kube-system",
+    show_default=True,
+    help="Namespace whose Migrations may migrate other namespaces.",
+)
+@click.option(
+    "--migration-concurrency",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="Objects applied to a destination at once.",
+)
 @friendly_errors(*CONNECTION_ERRORS)
 def run(
-    kubeconfig: str | None, context: str | None, time_zone: str | None, pair_check_interval: float
+    kubeconfig: str | None,
+    context: str | None,
+    time_zone: str | None,
+    pair_check_interval: float,
+    admin_namespace: str,
+    migration_concurrency: int,
 ) -> None:
     """Run the controller in the foreground against the source cluster (until SIGTERM)."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # one line per request is noise
-    options = ControllerOptions(time_zone=time_zone, pair_check_interval=pair_check_interval)
+    options = ControllerOptions(
+        time_zone=time_zone,
+        pair_check_interval=pair_check_interval,
+        admin_namespace=admin_namespace,
+        migration_concurrency=migration_concurrency,
+    )
     manager.run(load_config(kubeconfig, context), options)
 
 

@@ -11,9 +11,11 @@ from lightkube import AsyncClient, Client
 from lightkube.config.kubeconfig import SingleConfig
 
 from stork.api.constants import FIELD_MANAGER
+from stork.controller.clients import rest_for
 from stork.controller.clusterpair import ClusterPairReconciler
 from stork.controller.default_policies import ensure_default_policies
 from stork.controller.events import EventRecorder
+from stork.controller.migration import MigrationReconciler
 from stork.controller.runtime import Controller, run_controllers
 from stork.schedule import DEFAULT_POLICIES
 
@@ -26,6 +28,8 @@ class ControllerOptions:
 
     time_zone: str | None = None
     pair_check_interval: float = 60.0
+    admin_namespace: str = "kube-system"
+    migration_concurrency: int = 16
 
 
 def run(config: SingleConfig, options: ControllerOptions) -> None:
@@ -43,14 +47,21 @@ async def _run_async(config: SingleConfig, options: ControllerOptions) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     client = AsyncClient(config=config, field_manager=FIELD_MANAGER)
+    source = rest_for(config)
+    events = EventRecorder(client)
+    migrations = MigrationReconciler(
+        client, events, source, options.admin_namespace, options.migration_concurrency
+    )
     try:
-        events = EventRecorder(client)
         controllers = [
             Controller(client, ClusterPairReconciler(client, events, options.pair_check_interval)),
+            Controller(client, migrations),
         ]
         log.info(
             "controller running (time zone %s); stop with SIGTERM", options.time_zone or "local"
         )
         await run_controllers(controllers, stop)
     finally:
+        await migrations.close()
+        await source.http.aclose()
         await client.close()

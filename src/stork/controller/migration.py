@@ -1,0 +1,269 @@
+"""Migration reconciler: Stork's stages and status, our engine underneath.
+
+Stages for Metro DR: "" -> Applications (InProgress) -> Final (Successful, PartialSuccess or
+Failed). There is no storage driver: with includeVolumes the Volumes stage only records that
+volume data is not copied (the storage is shared), and PVs/PVCs travel as resources. A Migration
+found InProgress after a restart is simply run again: every write is an idempotent apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from lightkube import ApiError, AsyncClient
+from lightkube.types import PatchType
+
+from stork.api.constants import ClusterPairStatus, MigrationStage, MigrationStatus
+from stork.controller.clients import DestinationClients
+from stork.controller.conditions import set_condition
+from stork.controller.events import NORMAL, WARNING, EventRecorder
+from stork.controller.informer import ObjectKey
+from stork.kube.pairconfig import PairConfigError
+from stork.kube.resources import ClusterPairResource, MigrationResource, RuleResource
+from stork.kube.rest import Rest
+from stork.migration.apply import DestinationUnreachable
+from stork.migration.engine import Job, MigrationError, migrate
+from stork.migration.ledger import Entry, overall_status, summary
+from stork.migration.spec import MigrationOptions
+
+log = logging.getLogger(__name__)
+
+PAIR_NOT_READY_REQUEUE = 10.0
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _stamp(t: dt.datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+def _parse(stamp: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+
+
+class MigrationReconciler:
+    """Runs each Migration once, to Final."""
+
+    name = "migration"
+    resource = MigrationResource
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        events: EventRecorder,
+        source: Rest,
+        admin_namespace: str = "kube-system",
+        concurrency: int = 16,
+    ) -> None:
+        self._client = client
+        self._events = events
+        self._source = source
+        self._destinations = DestinationClients()
+        self.admin_namespace = admin_namespace
+        self.concurrency = concurrency
+
+    async def _patch_status(self, key: ObjectKey, status: dict[str, Any]) -> None:
+        await self._client.patch(
+            MigrationResource.Status,
+            key[1],
+            {"status": status},
+            namespace=key[0],
+            patch_type=PatchType.MERGE,
+        )
+
+    async def _fail(self, key: ObjectKey, obj: dict[str, Any], reason: str) -> None:
+        now = _now()
+        status = dict(obj.get("status") or {})
+        await self._patch_status(
+            key,
+            {
+                "stage": MigrationStage.FINAL.value,
+                "status": MigrationStatus.FAILED.value,
+                "finishTimestamp": _stamp(now),
+                "conditions": set_condition(
+                    list(status.get("conditions") or []),
+                    "Complete",
+                    False,
+                    "Failed",
+                    reason,
+                    None,
+                    now,
+                ),
+            },
+        )
+        await self._events.record(obj, WARNING, "Failed", reason)
+
+    async def reconcile(self, key: ObjectKey, obj: dict[str, Any] | None) -> float | None:
+        """Advance the Migration; return when to look again (None: on the next change)."""
+        if obj is None or (obj.get("metadata") or {}).get("deletionTimestamp"):
+            return None
+        if (obj.get("status") or {}).get("stage") == MigrationStage.FINAL.value:
+            return None
+        # The cache may lag behind our own last write: decide on the object as it is now.
+        try:
+            obj = dict(await self._client.get(MigrationResource, key[1], namespace=key[0]))
+        except ApiError as e:
+            if e.status.code == 404:
+                return None
+            raise
+        status = dict(obj.get("status") or {})
+        if status.get("stage") == MigrationStage.FINAL.value:
+            return None
+        opts = MigrationOptions.from_spec(obj.get("spec"))
+        if not opts.cluster_pair:
+            await self._events.record(
+                obj, WARNING, "Failed", "clusterPair to migrate to cannot be empty"
+            )
+            return None
+        if key[0] != self.admin_namespace and any(ns != key[0] for ns in opts.namespaces):
+            await self._events.record(
+                obj,
+                WARNING,
+                "Failed",
+                "migration namespaces should only contain the current namespace",
+            )
+            return None
+        for label, rule in (
+            ("PreExecRule", opts.pre_exec_rule),
+            ("PostExecRule", opts.post_exec_rule),
+        ):
+            if rule and not await self._rule_exists(key[0], rule):
+                await self._fail(
+                    key,
+                    obj,
+                    f"Error getting {label} {rule}: "
+                    f'rules.stork.libopenstorage.org "{rule}" not found',
+                )
+                return None
+
+        pair = await self._pair(key[0], opts.cluster_pair)
+        if (
+            pair is None
+            or (pair.get("status") or {}).get("schedulerStatus") != ClusterPairStatus.READY
+        ):
+            state = (
+                "not found"
+                if pair is None
+                else (pair.get("status") or {}).get("schedulerStatus") or '""'
+            )
+            message = f"scheduler Cluster pair is not ready. Status: {state}"
+            if status.get("status") != MigrationStatus.PENDING.value:
+                await self._patch_status(
+                    key, {"stage": "", "status": MigrationStatus.PENDING.value}
+                )
+            await self._events.record(
+                obj, WARNING, "Failed", f"Error migrating resources: {message}"
+            )
+            return PAIR_NOT_READY_REQUEUE
+
+        started = _now()
+        volume_finish = started
+        await self._patch_status(
+            key,
+            {
+                "stage": MigrationStage.APPLICATIONS.value,
+                "status": MigrationStatus.IN_PROGRESS.value,
+                "volumeMigrationFinishTimestamp": _stamp(volume_finish),
+                "finishTimestamp": None,
+            },
+        )
+        mappings = ((pair.get("spec") or {}).get("platformOptions") or {}).get("rancher") or {}
+        job = Job(
+            name=key[1],
+            namespace=key[0],
+            options=opts,
+            project_mappings=mappings.get("projectMappings") or {},
+            started=started,
+            concurrency=self.concurrency,
+        )
+        done: list[Entry] = []
+
+        async def progress(entry: Entry) -> None:
+            done.append(entry)
+
+        try:
+            destination = await self._destinations.get(pair)
+            result = await migrate(self._source, destination, job, progress)
+        except (MigrationError, DestinationUnreachable, PairConfigError) as e:
+            await self._fail(key, obj, f"Error migrating resources: {e}")
+            return None
+        finished = _now()
+        resources = [e.to_status() for e in result.entries]
+        outcome = overall_status(result.entries)
+        conditions = set_condition(
+            list(status.get("conditions") or []),
+            "Complete",
+            outcome == MigrationStatus.SUCCESSFUL,
+            outcome.value,
+            f"{len(resources)} resources, {result.writes} written",
+            (obj.get("metadata") or {}).get("generation"),
+            finished,
+        )
+        await self._patch_status(
+            key,
+            {
+                "stage": MigrationStage.FINAL.value,
+                "status": outcome.value,
+                "resources": resources,
+                "finishTimestamp": _stamp(finished),
+                "resourceMigrationFinishTimestamp": _stamp(finished),
+                "summary": summary(resources, (finished - volume_finish).total_seconds()),
+                "conditions": conditions,
+            },
+        )
+        for entry in result.entries:
+            if entry.status != MigrationStatus.SUCCESSFUL:
+                await self._events.record(
+                    obj,
+                    WARNING,
+                    "Failed",
+                    f"{entry.gvk} {entry.namespace}/{entry.name}: {entry.reason}",
+                )
+        for ns in result.skipped_namespaces:
+            await self._events.record(
+                obj,
+                WARNING,
+                f"namespace  {ns} was deleted, skipping migration",
+                f'namespaces "{ns}" not found',
+            )
+        log.info(
+            "migration %s/%s: %s, %d resources, %d written",
+            key[0],
+            key[1],
+            outcome.value,
+            len(resources),
+            result.writes,
+        )
+        kind = NORMAL if outcome == MigrationStatus.SUCCESSFUL else WARNING
+        await self._events.record(
+            obj,
+            kind,
+            outcome.value,
+            f"Migration {outcome.value}: {len(resources)} resources, {result.writes} written",
+        )
+        return None
+
+    async def _rule_exists(self, namespace: str, name: str) -> bool:
+        try:
+            await self._client.get(RuleResource, name, namespace=namespace)
+        except ApiError as e:
+            if e.status.code == 404:
+                return False
+            raise
+        return True
+
+    async def _pair(self, namespace: str, name: str) -> dict[str, Any] | None:
+        try:
+            return dict(await self._client.get(ClusterPairResource, name, namespace=namespace))
+        except ApiError as e:
+            if e.status.code == 404:
+                return None
+            raise
+
+    async def close(self) -> None:
+        """Close the destination clients."""
+        await self._destinations.close()

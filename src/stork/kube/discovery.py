@@ -1,0 +1,67 @@
+"""API discovery: every resource type of a cluster that can be listed and created."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+
+_NEEDED_VERBS = {"list", "create", "get", "delete"}
+
+
+@dataclass(frozen=True, order=True)
+class ResourceType:
+    """One listable, creatable resource of the API (preferred version of its group)."""
+
+    group: str
+    version: str
+    kind: str
+    plural: str
+    namespaced: bool
+
+    @property
+    def api_version(self) -> str:
+        """``group/version``, or ``version`` for the core group."""
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def group_kind(self) -> str:
+        """``Kind.group`` as kubectl writes it (``Kind`` for the core group)."""
+        return f"{self.kind}.{self.group}" if self.group else self.kind
+
+
+def _types(doc: dict[str, Any], group: str, version: str) -> list[ResourceType]:
+    out = []
+    for r in doc.get("resources") or []:
+        name = str(r.get("name", ""))
+        if "/" in name or not set(r.get("verbs") or []) >= _NEEDED_VERBS:
+            continue
+        out.append(ResourceType(group, version, str(r["kind"]), name, bool(r.get("namespaced"))))
+    return out
+
+
+async def discover(http: httpx2.AsyncClient) -> list[ResourceType]:
+    """Preferred versions of every group; resources with list, create, get and delete."""
+    core = await http.get("/api/v1")
+    core.raise_for_status()
+    types = _types(core.json(), "", "v1")
+    groups = await http.get("/apis")
+    groups.raise_for_status()
+    for g in groups.json().get("groups") or []:
+        preferred = (g.get("preferredVersion") or {}).get("version")
+        if not preferred:
+            continue
+        resp = await http.get(f"/apis/{g['name']}/{preferred}")
+        if resp.status_code in (403, 404, 503):  # an unavailable aggregated API: skip it
+            continue
+        resp.raise_for_status()
+        types += _types(resp.json(), str(g["name"]), str(preferred))
+    return types
+
+
+async def custom_resource_groups(http: httpx2.AsyncClient) -> set[str]:
+    """Groups served by CustomResourceDefinitions."""
+    resp = await http.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")
+    resp.raise_for_status()
+    return {str(item["spec"]["group"]) for item in resp.json().get("items") or []}

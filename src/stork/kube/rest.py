@@ -1,0 +1,154 @@
+"""Plain REST access for the migration engine: paths, paged LISTs, apply, delete.
+
+The engine handles objects of every kind as dicts, so it talks to the API with httpx2 and the
+cluster's credentials directly; every request passes the cluster's rate limiter, and 429
+answers are retried after their Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+
+from stork.api.constants import FIELD_MANAGER
+from stork.kube.discovery import ResourceType
+from stork.kube.ratelimit import TokenBucket
+
+_PAGE = 500
+_MAX_429_RETRIES = 10
+
+
+class RestError(Exception):
+    """The API answered with an error status."""
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+        self.message = message
+
+
+def collection_path(t: ResourceType, namespace: str | None) -> str:
+    """The URL path of a collection (namespaced when ``namespace`` is given)."""
+    base = f"/apis/{t.group}/{t.version}" if t.group else f"/api/{t.version}"
+    if t.namespaced and namespace:
+        return f"{base}/namespaces/{namespace}/{t.plural}"
+    return f"{base}/{t.plural}"
+
+
+def object_path(t: ResourceType, namespace: str | None, name: str) -> str:
+    """The URL path of one object."""
+    return f"{collection_path(t, namespace)}/{name}"
+
+
+@dataclass
+class Rest:
+    """Requests to one cluster through a rate limiter."""
+
+    http: httpx2.AsyncClient
+    limiter: TokenBucket
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        content_type: str = "application/json",
+    ) -> httpx2.Response:
+        """Send one request; retries 429 after its Retry-After; raises RestError on errors."""
+        content = None if body is None else json.dumps(body)
+        headers = {"Content-Type": content_type} if body is not None else {}
+        for _ in range(_MAX_429_RETRIES):
+            await self.limiter.acquire()
+            resp = await self.http.request(
+                method, path, params=params, content=content, headers=headers
+            )
+            if resp.status_code == 429:
+                self.limiter.pause(_retry_after(resp))
+                continue
+            if resp.status_code >= 400:
+                raise _error(resp)
+            return resp
+        raise _error(resp)
+
+    async def list(
+        self, t: ResourceType, namespace: str | None, label_selector: str | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every object of a type (in a namespace), page by page, with apiVersion and kind set."""
+        params = {"limit": str(_PAGE)}
+        if label_selector:
+            params["labelSelector"] = label_selector
+        while True:
+            data = (await self.request("GET", collection_path(t, namespace), params=params)).json()
+            for item in data.get("items") or []:
+                item["apiVersion"], item["kind"] = t.api_version, t.kind
+                yield item
+            token = (data.get("metadata") or {}).get("continue")
+            if not token:
+                return
+            params["continue"] = token
+
+    async def apply(self, t: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+        """Server-side apply of ``obj`` with our field manager, taking ownership of conflicts."""
+        meta = obj["metadata"]
+        resp = await self.request(
+            "PATCH",
+            object_path(t, meta.get("namespace"), meta["name"]),
+            params={"fieldManager": FIELD_MANAGER, "force": "true"},
+            body=obj,
+            content_type="application/apply-patch+yaml",
+        )
+        result: dict[str, Any] = resp.json()
+        return result
+
+    async def delete(self, t: ResourceType, namespace: str | None, name: str) -> None:
+        """Delete one object (dependents are collected in the background); absent is fine."""
+        try:
+            await self.request(
+                "DELETE",
+                object_path(t, namespace, name),
+                body={"propagationPolicy": "Background"},
+            )
+        except RestError as e:
+            if e.status != 404:
+                raise
+
+    async def wait_gone(
+        self, t: ResourceType, namespace: str | None, name: str, timeout: float
+    ) -> bool:
+        """Wait until the object no longer exists; False on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            try:
+                await self.request("GET", object_path(t, namespace, name))
+            except RestError as e:
+                if e.status == 404:
+                    return True
+                raise
+            await asyncio.sleep(0.2)
+        return False
+
+
+def _retry_after(resp: httpx2.Response) -> float:
+    try:
+        return max(0.1, float(resp.headers.get("Retry-After", "1")))
+    except ValueError:
+        return 1.0
+
+
+def _error(resp: httpx2.Response) -> RestError:
+    try:
+        status = resp.json()
+        return RestError(
+            resp.status_code, str(status.get("reason", "")), str(status.get("message", resp.text))
+        )
+    except ValueError:
+        return RestError(resp.status_code, "", resp.text[:300] or f"HTTP {resp.status_code}")

@@ -1,0 +1,1 @@
+"""Migration engine: collect -> transform -> plan -> apply -> ledger."""

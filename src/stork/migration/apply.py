@@ -1,0 +1,151 @@
+"""Applying a plan to the destination: phase by phase, bounded concurrency, per-object outcome.
+
+One object's failure never stops the others. A change the API server refuses because a field
+is immutable re-creates that one object (delete, wait until gone, apply) and the ledger says so.
+A destination that stops answering raises DestinationUnreachable: the migration fails with that
+reason, and the next migration repairs whatever this one left half-done (every write is an
+idempotent apply).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+
+from stork.api.constants import MigrationStatus
+from stork.kube.discovery import ResourceType
+from stork.kube.rest import Rest, RestError
+from stork.migration.ledger import MIGRATED, RECREATED, UNCHANGED, Entry
+from stork.migration.plan import Action, Step
+
+log = logging.getLogger(__name__)
+
+_IMMUTABLE_MARKERS = ("immutable", "may not change once set", "Forbidden: updates to")
+_TRANSIENT = {500, 502, 503, 504}
+_RETRIES = 3
+_GONE_TIMEOUT = 60.0
+_ESTABLISH_TIMEOUT = 60.0
+
+
+class DestinationUnreachable(Exception):  # noqa: N818 - reads as the condition it reports
+    """The destination stopped answering during the migration."""
+
+
+@dataclass
+class Applier:
+    """Writes a plan's steps to the destination."""
+
+    rest: Rest
+    types: Mapping[tuple[str, str], ResourceType]
+    concurrency: int = 16
+
+    async def run(
+        self, steps: list[Step], on_entry: Callable[[Entry], Awaitable[None]] | None = None
+    ) -> list[Entry]:
+        """Apply every step, one phase after the other; return one entry per step."""
+        entries: list[Entry] = []
+        semaphore = asyncio.Semaphore(self.concurrency)
+        for _, group in itertools.groupby(steps, key=lambda s: s.phase):
+            batch = list(group)
+            results = await asyncio.gather(*(self._guarded(s, semaphore) for s in batch))
+            entries += results
+            if on_entry is not None:
+                for entry in results:
+                    await on_entry(entry)
+            crds = [
+                s.id[3]
+                for s, e in zip(batch, results, strict=True)
+                if s.id[1] == "CustomResourceDefinition" and e.status == MigrationStatus.SUCCESSFUL
+            ]
+            if crds:
+                await self._wait_established(crds)
+        return entries
+
+    async def _guarded(self, step: Step, semaphore: asyncio.Semaphore) -> Entry:
+        async with semaphore:
+            return await self._one(step)
+
+    def _entry(self, step: Step, status: MigrationStatus, reason: str) -> Entry:
+        return Entry(
+            str(step.obj.get("apiVersion", "")), step.id[1], step.id[2], step.id[3], status, reason
+        )
+
+    async def _one(self, step: Step) -> Entry:
+        if step.action == Action.UNCHANGED:
+            return self._entry(step, MigrationStatus.SUCCESSFUL, UNCHANGED)
+        t = self.types.get((step.id[0], step.id[1]))
+        if t is None:
+            kind = f"{step.id[1]}.{step.id[0]}" if step.id[0] else step.id[1]
+            return self._entry(
+                step, MigrationStatus.FAILED, f"Error applying resource: {kind} is not served"
+            )
+        try:
+            reason = await self._write(t, step.obj)
+        except RestError as e:
+            return self._entry(
+                step, MigrationStatus.FAILED, f"Error applying resource: {e.message}"
+            )
+        return self._entry(step, MigrationStatus.SUCCESSFUL, reason)
+
+    async def _write(self, t: ResourceType, obj: dict[str, Any]) -> str:
+        for attempt in range(1, _RETRIES + 1):
+            try:
+                await self.rest.apply(t, obj)
+                return MIGRATED
+            except RestError as e:
+                if e.status == 422 and any(m in e.message for m in _IMMUTABLE_MARKERS):
+                    return await self._recreate(t, obj, e.message)
+                if e.status not in _TRANSIENT or attempt == _RETRIES:
+                    raise
+            except httpx2.TransportError as e:
+                if attempt == _RETRIES:
+                    raise DestinationUnreachable(_describe(e)) from e
+            await asyncio.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _recreate(self, t: ResourceType, obj: dict[str, Any], why: str) -> str:
+        meta = obj["metadata"]
+        log.info("re-creating %s %s/%s: %s", t.kind, meta.get("namespace", ""), meta["name"], why)
+        await self.rest.delete(t, meta.get("namespace"), meta["name"])
+        if not await self.rest.wait_gone(t, meta.get("namespace"), meta["name"], _GONE_TIMEOUT):
+            raise RestError(409, "Conflict", f"old object still exists after {_GONE_TIMEOUT:.0f}s")
+        await self.rest.apply(t, obj)
+        return RECREATED.format(reason=_first_line(why))
+
+    async def _wait_established(self, names: list[str]) -> None:
+        crd = self.types.get(("apiextensions.k8s.io", "CustomResourceDefinition"))
+        if crd is None:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _ESTABLISH_TIMEOUT
+        pending = set(names)
+        while pending and loop.time() < deadline:
+            for name in sorted(pending):
+                resp = await self.rest.request(
+                    "GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"
+                )
+                conditions = (resp.json().get("status") or {}).get("conditions") or []
+                if any(
+                    c.get("type") == "Established" and c.get("status") == "True" for c in conditions
+                ):
+                    pending.discard(name)
+            if pending:
+                await asyncio.sleep(0.2)
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0][:300] if text else ""
+
+
+def _describe(e: Exception) -> str:
+    return (
+        f"destination did not answer: {e}"
+        if str(e)
+        else f"destination did not answer ({type(e).__name__})"
+    )

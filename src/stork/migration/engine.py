@@ -1,0 +1,216 @@
+"""One migration, end to end: collect -> transform -> plan -> apply -> ledger.
+
+The engine is I/O only at its edges (``Rest`` clients for the source and the destination); the
+decisions in between are the pure modules ``filters``, ``transform``, ``plan`` and ``ledger``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2
+
+from stork.kube.discovery import ResourceType, custom_resource_groups, discover
+from stork.kube.rest import Rest, RestError
+from stork.migration.apply import Applier, DestinationUnreachable
+from stork.migration.collect import list_types
+from stork.migration.filters import FilterContext, select_objects
+from stork.migration.ledger import Entry
+from stork.migration.plan import HASH_ANNOTATION, ObjectId, make_plan, object_id
+from stork.migration.resources import Selection, collected_types
+from stork.migration.spec import MigrationOptions, label_selector
+from stork.migration.transform import TransformContext, migration_annotations, transform
+
+log = logging.getLogger(__name__)
+
+MIGRATED_ANNOTATION = "stork.libopenstorage.org/migrated"
+_NAMESPACE = ResourceType("", "v1", "Namespace", "namespaces", False)
+_CRD = ResourceType(
+    "apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", False
+)
+
+
+class MigrationError(Exception):
+    """The migration cannot go on; the message is the reason recorded in status and events."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """What to migrate and where it comes from."""
+
+    name: str
+    namespace: str
+    options: MigrationOptions
+    project_mappings: Mapping[str, str] = field(default_factory=dict)
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    concurrency: int = 16
+
+
+@dataclass
+class Result:
+    """The ledger of a finished migration, and what was skipped."""
+
+    entries: list[Entry]
+    skipped_namespaces: list[str]
+    writes: int
+
+
+async def resolve_namespaces(
+    source: Rest, options: MigrationOptions
+) -> tuple[list[str], list[str]]:
+    """(existing, skipped): spec.namespaces and selector matches on the source.
+
+    A missing namespace is skipped when skipDeletedNamespaces (the default), else fatal.
+    """
+    names = set(options.namespaces)
+    for key, value in options.namespace_selectors.items():
+        names |= {
+            str(o["metadata"]["name"])
+            async for o in source.list(_NAMESPACE, None, label_selector({key: value}))
+        }
+    if not names:
+        raise MigrationError(
+            "no valid namespace found based on the provided 'Namespaces' and 'NamespaceSelectors'"
+        )
+    existing, skipped = [], []
+    for ns in sorted(names):
+        try:
+            await source.request("GET", f"/api/v1/namespaces/{ns}")
+            existing.append(ns)
+        except RestError as e:
+            if e.status != 404:
+                raise
+            if not options.skip_deleted_namespaces:
+                raise MigrationError(f"error getting namespace {ns}: {e.message}") from e
+            skipped.append(ns)
+    return existing, skipped
+
+
+def _clean(obj: Mapping[str, Any], keep_spec: bool = True) -> dict[str, Any]:
+    meta = obj.get("metadata") or {}
+    out: dict[str, Any] = {
+        "apiVersion": obj.get("apiVersion"),
+        "kind": obj.get("kind"),
+        "metadata": {
+            k: copy.deepcopy(meta[k]) for k in ("name", "labels", "annotations") if meta.get(k)
+        },
+    }
+    if keep_spec and "spec" in obj:
+        out["spec"] = copy.deepcopy(obj["spec"])
+    return out
+
+
+def _without_nulls(value: Any) -> Any:
+    """Server-side apply treats a null as "remove"; send only what we mean to own."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _for_apply(obj: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = _without_nulls(obj)
+    if out.get("kind") == "Service" and isinstance(out.get("spec"), dict):
+        spec = out["spec"]
+        # An emptied IP would claim the field and clash with the one the destination allocated.
+        for key in ("clusterIP", "loadBalancerIP"):
+            if spec.get(key) == "":
+                del spec[key]
+        if spec.get("clusterIPs") in ([], [""]):
+            del spec["clusterIPs"]
+    return out
+
+
+def _annotated(obj: dict[str, Any], extra: Mapping[str, str]) -> dict[str, Any]:
+    out = copy.deepcopy(obj)
+    meta = out.setdefault("metadata", {})
+    meta["annotations"] = {**(meta.get("annotations") or {}), **extra}
+    return out
+
+
+async def migrate(
+    source: Rest,
+    destination: Rest,
+    job: Job,
+    on_entry: Callable[[Entry], Awaitable[None]] | None = None,
+) -> Result:
+    """Run one migration; raises MigrationError (or DestinationUnreachable) when it cannot."""
+    opts = job.options
+    try:
+        namespaces, skipped = await resolve_namespaces(source, opts)
+        all_types = await discover(source.http)
+        custom_groups = await custom_resource_groups(source.http)
+    except httpx2.TransportError as e:
+        raise MigrationError(f"source cluster did not answer: {e}") from e
+    selection = Selection.from_spec(
+        opts.include_optional_resource_types,
+        opts.exclude_resource_types,
+        not opts.include_resources,
+    )
+    types = collected_types(all_types, custom_groups, selection)
+    selector = label_selector(opts.selectors)
+    listed = await list_types(
+        source, types, namespaces, {t.kind: selector for t in types if t.kind != "PersistentVolume"}
+    )
+    context = FilterContext(
+        namespaces=frozenset(namespaces),
+        exclude_selectors=opts.exclude_selectors,
+        selectors=opts.selectors,
+        include_network_policy_with_cidr=opts.include_network_policy_with_cidr,
+        ignore_owner_references_check=opts.ignore_owner_references_check,
+    )
+    objects = select_objects(listed, context)
+    tctx = TransformContext(
+        start_applications=opts.start_applications,
+        project_mappings=dict(job.project_mappings),
+        namespaces=frozenset(namespaces),
+        skip_service_update=opts.skip_service_update,
+        include_volumes=opts.include_volumes,
+    )
+    stamp = migration_annotations(job.name, job.namespace, job.started)
+
+    desired: list[dict[str, Any]] = []
+    groups = {str(o.get("apiVersion", "")).rpartition("/")[0] for o in objects} & custom_groups
+    if groups:
+        crds = [o async for o in source.list(_CRD, None)]
+        desired += [_clean(c) for c in crds if c["spec"]["group"] in groups]
+    source_namespaces = [o async for o in source.list(_NAMESPACE, None)]
+    desired += [
+        transform(_clean(n, keep_spec=False), tctx)
+        for n in source_namespaces
+        if n["metadata"]["name"] in namespaces
+    ]
+    desired += [_annotated(transform(o, tctx), stamp) for o in objects]
+    desired = [_for_apply(o) for o in desired]
+
+    type_map: dict[tuple[str, str], ResourceType] = {(t.group, t.kind): t for t in all_types}
+    try:
+        existing = await _destination_state(destination, desired, type_map, namespaces)
+        steps = make_plan(desired, existing)
+        entries = await Applier(destination, type_map, job.concurrency).run(steps, on_entry)
+    except httpx2.TransportError as e:
+        raise DestinationUnreachable(f"destination did not answer: {e}") from e
+    writes = sum(1 for s in steps if s.action.value == "apply")
+    return Result(entries, skipped, writes)
+
+
+async def _destination_state(
+    destination: Rest,
+    desired: list[dict[str, Any]],
+    type_map: Mapping[tuple[str, str], ResourceType],
+    namespaces: list[str],
+) -> dict[ObjectId, str | None]:
+    """Hash annotation of every destination object the plan may touch (from LISTs, not GETs)."""
+    wanted = {object_id(o)[:2] for o in desired}
+    types = [type_map[gk] for gk in sorted(wanted) if gk in type_map]
+    objects = await list_types(destination, types, namespaces, tolerate=(403, 404))
+    return {
+        object_id(o): ((o.get("metadata") or {}).get("annotations") or {}).get(HASH_ANNOTATION)
+        for o in objects
+    }

@@ -1,0 +1,158 @@
+"""Planning the writes of a migration (pure): content hashes, dependency order, diffs.
+
+Every object we apply carries ``stork.libopenstorage.org/resource-hash``, a hash of the
+transformed source object. When the destination's copy carries the same hash, the object is
+unchanged since the last migration and costs no write at all (Stork deletes and re-creates).
+The per-migration annotations (name, namespace, time) are left out of the hash, otherwise every
+migration would rewrite every object.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+HASH_ANNOTATION = "stork.libopenstorage.org/resource-hash"
+VOLATILE_ANNOTATIONS = frozenset(
+    {
+        HASH_ANNOTATION,
+        "stork.libopenstorage.org/migrationName",
+        "stork.libopenstorage.org/migrationNamespace",
+        "stork.libopenstorage.org/migrationTime",
+    }
+)
+
+#: Apply order: each phase completes before the next starts (DESIGN.md, "Order and speed").
+PHASES: tuple[frozenset[str], ...] = (
+    frozenset({"CustomResourceDefinition"}),
+    frozenset({"Namespace"}),
+    frozenset({"PriorityClass", "StorageClass", "ClusterRole"}),
+    frozenset({"ServiceAccount", "Secret", "ConfigMap", "LimitRange", "ResourceQuota"}),
+    frozenset({"PersistentVolume"}),
+    frozenset({"PersistentVolumeClaim"}),
+    frozenset({"Role", "RoleBinding", "ClusterRoleBinding"}),
+    frozenset({"Service", "Endpoints", "NetworkPolicy", "Ingress", "PodDisruptionBudget"}),
+    frozenset(
+        {
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+            "Job",
+            "CronJob",
+            "HorizontalPodAutoscaler",
+            "DeploymentConfig",
+        }
+    ),
+    frozenset(),  # custom resources and every kind not named here
+    frozenset({"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"}),
+)
+_OTHER_PHASE = 9
+_BUILTIN_GROUPS = frozenset(
+    {
+        "",
+        "apps",
+        "batch",
+        "rbac.authorization.k8s.io",
+        "networking.k8s.io",
+        "policy",
+        "autoscaling",
+        "scheduling.k8s.io",
+        "storage.k8s.io",
+        "apiextensions.k8s.io",
+        "admissionregistration.k8s.io",
+        "discovery.k8s.io",
+    }
+)
+
+
+def phase_of(group: str, kind: str) -> int:
+    """The apply phase of a kind (custom resources of known kind names go with the others)."""
+    if group in _BUILTIN_GROUPS or kind == "CustomResourceDefinition":
+        for i, kinds in enumerate(PHASES):
+            if kind in kinds:
+                return i
+    return _OTHER_PHASE
+
+
+ObjectId = tuple[str, str, str, str]
+"""(group, kind, namespace, name): an object's identity across clusters and versions."""
+
+
+def group_of(api_version: str) -> str:
+    """The API group of an apiVersion ("" for the core group)."""
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+
+
+def object_id(obj: Mapping[str, Any]) -> ObjectId:
+    """The identity of an object."""
+    meta = obj.get("metadata") or {}
+    return (
+        group_of(str(obj.get("apiVersion", ""))),
+        str(obj.get("kind", "")),
+        str(meta.get("namespace") or ""),
+        str(meta["name"]),
+    )
+
+
+def content_hash(obj: Mapping[str, Any]) -> str:
+    """A stable hash of an object's content, without the per-migration annotations."""
+    body = copy.deepcopy(dict(obj))
+    annotations = (body.get("metadata") or {}).get("annotations")
+    if annotations:
+        body["metadata"]["annotations"] = {
+            k: v for k, v in annotations.items() if k not in VOLATILE_ANNOTATIONS
+        }
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+class Action(StrEnum):
+    """What to do with one object."""
+
+    APPLY = "apply"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One object of the plan: the object to apply (hash annotation set) and the action."""
+
+    id: ObjectId
+    obj: dict[str, Any]
+    action: Action
+    phase: int
+    exists: bool
+
+
+def with_hash(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``obj`` carrying its content hash annotation."""
+    out = copy.deepcopy(dict(obj))
+    meta = out.setdefault("metadata", {})
+    annotations = dict(meta.get("annotations") or {})
+    annotations[HASH_ANNOTATION] = content_hash(out)
+    meta["annotations"] = annotations
+    return out
+
+
+def make_plan(
+    desired: Iterable[Mapping[str, Any]], existing: Mapping[ObjectId, str | None]
+) -> list[Step]:
+    """Steps in apply order; ``existing`` maps what the destination has to its hash annotation.
+
+    An object whose destination copy has the same hash is UNCHANGED; everything else is applied.
+    """
+    steps = []
+    for obj in desired:
+        hashed = with_hash(obj)
+        oid = object_id(hashed)
+        new_hash = hashed["metadata"]["annotations"][HASH_ANNOTATION]
+        exists = oid in existing
+        action = Action.UNCHANGED if exists and existing[oid] == new_hash else Action.APPLY
+        steps.append(Step(oid, hashed, action, phase_of(oid[0], oid[1]), exists))
+    return sorted(steps, key=lambda s: (s.phase, s.id))
