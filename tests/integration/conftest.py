@@ -7,8 +7,10 @@ or reused (and left running) when $STORK_SANDBOX_DIR names a running one.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +69,59 @@ def clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clusters]:
         destination.close()
         if owned:
             sandbox.down()
+
+
+@dataclass
+class RunningController:
+    """`stork run` in a subprocess; its log goes to a file (a pipe could fill up and block)."""
+
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        return self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def start_controller(
+    clusters: Clusters, tmp_path: Path
+) -> Iterator[Callable[..., RunningController]]:
+    """Start `stork run` against the source with extra flags; stopped after the test."""
+    started: list[RunningController] = []
+
+    def start(*flags: str) -> RunningController:
+        log = tmp_path / f"controller-{len(started)}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "stork.cli.stork_main",
+                    "run",
+                    "--kubeconfig",
+                    str(clusters.kubeconfig("source")),
+                    *flags,
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        started.append(RunningController(proc, log))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def controller(start_controller: Callable[..., RunningController]) -> RunningController:
+    """`stork run` against the source, checking pairs every second."""
+    return start_controller("--pair-check-interval", "1")
 
 
 @pytest.fixture

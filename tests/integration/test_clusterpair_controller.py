@@ -3,42 +3,15 @@
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import yaml
 from lightkube.resources.core_v1 import Event
 
 from stork.kube.resources import ClusterPairResource
 from stork.sandbox.seeds import seed_objects
-from tests.integration.conftest import Clusters
+from tests.integration.conftest import Clusters, RunningController
 from tests.waiting import wait_for
-
-
-@pytest.fixture
-def controller(clusters: Clusters) -> Iterator[subprocess.Popen[str]]:
-    """`stork run` against the source, checking pairs every second."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stork.cli.stork_main",
-            "run",
-            "--kubeconfig",
-            str(clusters.kubeconfig("source")),
-            "--pair-check-interval",
-            "1",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    yield proc
-    proc.terminate()
-    proc.wait(timeout=30)
 
 
 def _pair(clusters: Clusters, namespace: str, name: str = "remotecluster") -> dict[str, Any]:
@@ -61,7 +34,7 @@ def _events(clusters: Clusters, namespace: str) -> list[tuple[str, str, str]]:
 
 
 def test_pair_ready_then_error_while_destination_is_down_then_ready(
-    clusters: Clusters, namespace: str, controller: subprocess.Popen[str]
+    clusters: Clusters, namespace: str, controller: RunningController
 ) -> None:
     pair = _pair(clusters, namespace)
     clusters.source.create(ClusterPairResource.from_dict(pair))
@@ -107,18 +80,18 @@ def test_pair_ready_then_error_while_destination_is_down_then_ready(
     )
 
     # No credential of the pair appears in events or in the controller's log.
-    controller.terminate()
-    log, _ = controller.communicate(timeout=30)
+    returncode = controller.stop()
+    log = controller.output()
     user = next(iter(pair["spec"]["config"]["users"].values()))
     secrets = [user["client-key-data"], user["client-certificate-data"]]
     texts = [log] + [m for _, _, m in _events(clusters, namespace)]
     assert not any(secret in text for secret in secrets for text in texts)
     assert "scheduler Error" in log
-    assert controller.returncode == 0
+    assert returncode == 0
 
 
 def test_unusable_config_and_storage_token(
-    clusters: Clusters, namespace: str, controller: subprocess.Popen[str]
+    clusters: Clusters, namespace: str, controller: RunningController
 ) -> None:
     broken = _pair(clusters, namespace, "broken")
     del broken["spec"]["config"]["current-context"]
