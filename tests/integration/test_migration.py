@@ -233,6 +233,26 @@ def test_immutable_change_recreates_that_object(
     assert dest.spec.selector.matchLabels == {"app": "web2"}
 
 
+def test_purge_removes_what_the_source_deleted(
+    clusters: Clusters, app: str, controller: RunningController
+) -> None:
+    run_migration(clusters, app, "full")
+    clusters.source.delete(ConfigMap, "other", namespace=app)
+    kept = run_migration(clusters, app, "without-purge")
+    assert clusters.destination.get(ConfigMap, "other", namespace=app).data == {"a": "1"}
+    assert all(r["status"] == "Successful" for r in kept["resources"])
+    purged = run_migration(clusters, app, "with-purge", purgeDeletedResources=True)
+    assert purged["status"] == "Successful"
+    entry = next(r for r in purged["resources"] if r["name"] == "other")
+    assert (entry["kind"], entry["status"]) == ("ConfigMap", "Purged")
+    with pytest.raises(ApiError) as err:
+        clusters.destination.get(ConfigMap, "other", namespace=app)
+    assert err.value.status.code == 404
+    # A ServiceAccount is never purged, and what the source still has stays.
+    assert clusters.destination.get(ServiceAccount, "runner", namespace=app) is not None
+    assert clusters.destination.get(ConfigMap, "settings", namespace=app) is not None
+
+
 def _pair_status(clusters: Clusters, namespace: str) -> str:
     pair = clusters.source.get(ClusterPairResource, "remote", namespace=namespace)
     return str((pair.get("status") or {}).get("schedulerStatus"))

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx2
 
+from stork.api.constants import MigrationStatus
 from stork.kube.discovery import ResourceType, custom_resource_groups, discover
 from stork.kube.rest import Rest, RestError
 from stork.migration.apply import Applier, DestinationUnreachable
@@ -191,26 +192,68 @@ async def migrate(
 
     type_map: dict[tuple[str, str], ResourceType] = {(t.group, t.kind): t for t in all_types}
     try:
-        existing = await _destination_state(destination, desired, type_map, namespaces)
+        current = await _destination_objects(destination, desired, types, type_map, namespaces)
+        existing = {
+            object_id(o): ((o.get("metadata") or {}).get("annotations") or {}).get(HASH_ANNOTATION)
+            for o in current
+        }
         steps = make_plan(desired, existing)
         entries = await Applier(destination, type_map, job.concurrency).run(steps, on_entry)
+        if opts.purge_deleted_resources:
+            wanted = {object_id(o) for o in desired}
+            entries += await _purge(destination, current, wanted, type_map, namespaces)
     except httpx2.TransportError as e:
         raise DestinationUnreachable(f"destination did not answer: {e}") from e
     writes = sum(1 for s in steps if s.action.value == "apply")
     return Result(entries, skipped, writes)
 
 
-async def _destination_state(
+async def _destination_objects(
     destination: Rest,
     desired: list[dict[str, Any]],
+    collected: list[ResourceType],
     type_map: Mapping[tuple[str, str], ResourceType],
     namespaces: list[str],
-) -> dict[ObjectId, str | None]:
-    """Hash annotation of every destination object the plan may touch (from LISTs, not GETs)."""
-    wanted = {object_id(o)[:2] for o in desired}
-    types = [type_map[gk] for gk in sorted(wanted) if gk in type_map]
-    objects = await list_types(destination, types, namespaces, tolerate=(403, 404))
-    return {
-        object_id(o): ((o.get("metadata") or {}).get("annotations") or {}).get(HASH_ANNOTATION)
-        for o in objects
-    }
+) -> list[dict[str, Any]]:
+    """What the destination has of every kind the plan touches or collects (LISTs, not GETs)."""
+    kinds = {object_id(o)[:2] for o in desired} | {(t.group, t.kind) for t in collected}
+    types = [type_map[gk] for gk in sorted(kinds) if gk in type_map]
+    return await list_types(destination, types, namespaces, tolerate=(403, 404))
+
+
+#: Kinds a purge never deletes (Stork's rule: they may be shared with what runs there).
+_NEVER_PURGED = frozenset({"ServiceAccount", "ClusterRoleBinding"})
+
+
+async def _purge(
+    destination: Rest,
+    current: list[dict[str, Any]],
+    wanted: set[ObjectId],
+    type_map: Mapping[tuple[str, str], ResourceType],
+    namespaces: list[str],
+) -> list[Entry]:
+    """Delete what an earlier migration created in these namespaces and the source no longer has."""
+    entries = []
+    for obj in current:
+        oid = object_id(obj)
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        if (
+            oid in wanted
+            or oid[2] not in namespaces
+            or oid[1] in _NEVER_PURGED
+            or annotations.get(MIGRATED_ANNOTATION) != "true"
+        ):
+            continue
+        t = type_map[oid[:2]]
+        try:
+            await destination.delete(t, oid[2], oid[3])
+            status, reason = (
+                MigrationStatus.PURGED,
+                "Resource deleted: it no longer exists on the source",
+            )
+        except RestError as e:
+            status, reason = MigrationStatus.FAILED, f"Error cleaning up resource: {e.message}"
+        entries.append(
+            Entry(str(obj.get("apiVersion", "")), oid[1], oid[2], oid[3], status, reason)
+        )
+    return entries

@@ -46,8 +46,9 @@ class Entry:
 
 
 def overall_status(entries: Iterable[Entry]) -> MigrationStatus:
-    """Successful when every resource succeeded, PartialSuccess when some did, else Failed."""
-    statuses = [e.status for e in entries]
+    """Successful when every resource succeeded (or was purged), PartialSuccess when some did."""
+    ok = (MigrationStatus.SUCCESSFUL, MigrationStatus.PURGED)
+    statuses = [MigrationStatus.SUCCESSFUL if e.status in ok else e.status for e in entries]
     if not statuses or all(s == MigrationStatus.SUCCESSFUL for s in statuses):
         return MigrationStatus.SUCCESSFUL
     if any(s == MigrationStatus.SUCCESSFUL for s in statuses):

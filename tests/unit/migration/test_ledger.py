@@ -31,6 +31,7 @@ def test_overall_status() -> None:
     assert overall_status([_entry(ok), _entry(ok)]) == ok
     assert overall_status([_entry(ok), _entry(bad)]) == MigrationStatus.PARTIAL_SUCCESS
     assert overall_status([_entry(bad)]) == bad
+    assert overall_status([_entry(ok), _entry(MigrationStatus.PURGED)]) == ok
 
 
 def test_summary_counts() -> None:
