@@ -52,6 +52,10 @@ class Informer:
         """Every cached key."""
         return list(self._cache)
 
+    def values(self) -> list[dict[str, Any]]:
+        """Every cached object."""
+        return list(self._cache.values())
+
     async def _relist(self) -> str:
         if _is_namespaced(self._resource):
             items = self._client.list(self._resource, namespace=ALL_NS, chunk_size=_PAGE)

@@ -12,11 +12,19 @@ from lightkube.config.kubeconfig import SingleConfig
 
 from stork.api.constants import FIELD_MANAGER
 from stork.controller.clients import rest_for
+from stork.controller.clock import SystemClock
 from stork.controller.clusterpair import ClusterPairReconciler
 from stork.controller.default_policies import ensure_default_policies
 from stork.controller.events import EventRecorder
 from stork.controller.migration import MigrationReconciler
+from stork.controller.migrationschedule import MigrationScheduleReconciler, zone
 from stork.controller.runtime import Controller, run_controllers
+from stork.kube.resources import (
+    ClusterPairResource,
+    MigrationResource,
+    NamespacedSchedulePolicyResource,
+    SchedulePolicyResource,
+)
 from stork.schedule import DEFAULT_POLICIES
 
 log = logging.getLogger("stork")
@@ -53,9 +61,18 @@ async def _run_async(config: SingleConfig, options: ControllerOptions) -> None:
         client, events, source, options.admin_namespace, options.migration_concurrency
     )
     try:
+        schedules = Controller(
+            client,
+            MigrationScheduleReconciler(client, events, SystemClock(), zone(options.time_zone)),
+        )
+        schedules.watch(MigrationResource, MigrationScheduleReconciler.for_migration)
+        schedules.watch(SchedulePolicyResource, schedules.every_key)
+        schedules.watch(NamespacedSchedulePolicyResource, schedules.every_key)
+        schedules.watch(ClusterPairResource, schedules.every_key)
         controllers = [
             Controller(client, ClusterPairReconciler(client, events, options.pair_check_interval)),
             Controller(client, migrations),
+            schedules,
         ]
         log.info(
             "controller running (time zone %s); stop with SIGTERM", options.time_zone or "local"

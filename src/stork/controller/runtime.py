@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from lightkube import AsyncClient
@@ -29,26 +30,51 @@ class Reconciler(Protocol):
         """Bring the world in line with ``obj``; return seconds until the next look, or None."""
 
 
+Mapper = Callable[[ObjectKey, dict[str, Any] | None], list[ObjectKey]]
+"""Maps a change of a watched object to the keys of the reconciler's objects it concerns."""
+
+
 class Controller:
-    """One reconciler with its informer, queue and workers."""
+    """One reconciler with its informer, queue and workers, plus optional secondary watches."""
 
     def __init__(self, client: AsyncClient, reconciler: Reconciler, workers: int = 4) -> None:
         self.reconciler = reconciler
         self.queue: WorkQueue[ObjectKey] = WorkQueue()
         self.informer = Informer(client, reconciler.resource, self.queue.add)
+        self._client = client
+        self._secondary: list[Informer] = []
         self._workers = workers
+
+    def watch(self, resource: Any, mapper: Mapper) -> None:
+        """Also watch ``resource``; each change enqueues the keys ``mapper`` returns."""
+
+        def on_change(key: ObjectKey) -> None:
+            for target in mapper(key, informer.get(key)):
+                self.queue.add(target)
+
+        informer = Informer(self._client, resource, on_change)
+        self._secondary.append(informer)
+
+    def every_key(self, _key: ObjectKey, _obj: dict[str, Any] | None) -> list[ObjectKey]:
+        """A mapper that wakes every object of this controller (for rare, shared changes)."""
+        return self.informer.keys()
 
     async def run(self) -> None:
         """Run until cancelled: watch, then reconcile with ``workers`` concurrent workers."""
         watch = asyncio.create_task(self.informer.run(), name=f"{self.reconciler.name}-informer")
+        others = [asyncio.create_task(i.run()) for i in self._secondary]
         try:
             await self.informer.synced.wait()
+            for informer in self._secondary:
+                await informer.synced.wait()
             log.info("controller %s: cache synced", self.reconciler.name)
             async with asyncio.TaskGroup() as group:
                 for i in range(self._workers):
                     group.create_task(self._work(), name=f"{self.reconciler.name}-worker-{i}")
         finally:
             watch.cancel()
+            for task in others:
+                task.cancel()
             await self.queue.shut_down()
 
     async def _work(self) -> None:

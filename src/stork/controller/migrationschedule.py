@@ -1,0 +1,380 @@
+"""MigrationSchedule reconciler: Migrations created when a policy says so.
+
+Decisions come from ``stork.schedule`` (DESIGN.md item 1): a missed occurrence is caught up
+once; no new run while one of the schedule's migrations is Pending or InProgress; the
+controller sleeps until the next trigger time instead of polling. ``status.items`` keeps, per
+policy type, the last successful migration and every later one; older ones are deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from lightkube import ApiError, AsyncClient
+from lightkube.types import PatchType
+
+from stork.api.constants import API_VERSION, FINALIZER, ClusterPairStatus, MigrationStatus
+from stork.controller.clock import Clock
+from stork.controller.events import NORMAL, WARNING, EventRecorder
+from stork.controller.informer import ObjectKey
+from stork.kube.resources import (
+    ClusterPairResource,
+    MigrationResource,
+    MigrationScheduleResource,
+    NamespacedSchedulePolicyResource,
+    SchedulePolicyResource,
+)
+from stork.schedule import PolicyError, next_trigger, trigger_required, validate_policy
+
+log = logging.getLogger(__name__)
+
+POLICY_TYPES = ("Interval", "Daily", "Weekly", "Monthly")
+SCHEDULE_ANNOTATION = "stork.libopenstorage.org/migration-schedule-name"
+STATIC_COPY_ANNOTATION = "stork.libopenstorage.org/static-copy"
+_ACTIVE = (MigrationStatus.PENDING.value, MigrationStatus.IN_PROGRESS.value)
+_SUCCEEDED = (MigrationStatus.SUCCESSFUL.value, MigrationStatus.PARTIAL_SUCCESS.value)
+#: How often to look again while something outside our watches may change (e.g. a bad policy).
+RETRY_SECONDS = 30.0
+_MAX_SLEEP = 3600.0
+
+
+def _stamp(t: dt.datetime) -> str:
+    return t.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _parse(stamp: Any) -> dt.datetime | None:
+    if not stamp:
+        return None
+    return dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+
+
+def migration_name(schedule: str, policy_type: str, when: dt.datetime) -> str:
+    """``<schedule>-<interval|daily|weekly|monthly>-<YYYY-MM-DD-HHMMSS>`` (Stork's names)."""
+    return f"{schedule}-{policy_type.lower()}-{when.strftime('%Y-%m-%d-%H%M%S')}"
+
+
+def prune_items(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """(kept, deleted names): keep the last succeeded item and everything after it."""
+    for idx in range(len(items) - 1, -1, -1):
+        if items[idx].get("status") in _SUCCEEDED:
+            return items[idx:], [str(i["name"]) for i in items[:idx]]
+    return items, []
+
+
+class MigrationScheduleReconciler:
+    """Creates, follows and prunes the Migrations of every schedule."""
+
+    name = "migrationschedule"
+    resource = MigrationScheduleResource
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        events: EventRecorder,
+        clock: Clock,
+        default_tz: dt.tzinfo | None = None,
+    ) -> None:
+        self._client = client
+        self._events = events
+        self._clock = clock
+        self._tz = default_tz
+
+    # -- mapping of secondary watches ---------------------------------------------------------
+
+    @staticmethod
+    def for_migration(key: ObjectKey, obj: dict[str, Any] | None) -> list[ObjectKey]:
+        """A child Migration changed: its schedule."""
+        annotations = ((obj or {}).get("metadata") or {}).get("annotations") or {}
+        schedule = annotations.get(SCHEDULE_ANNOTATION)
+        return [(key[0], schedule)] if schedule else []
+
+    # -- reconcile -----------------------------------------------------------------------------
+
+    async def reconcile(self, key: ObjectKey, obj: dict[str, Any] | None) -> float | None:
+        """Follow children, maybe start one, prune; return seconds until the next trigger."""
+        if obj is None:
+            return None
+        meta = obj.get("metadata") or {}
+        if meta.get("deletionTimestamp"):
+            await self._delete_children(key, obj)
+            return None
+        if (meta.get("annotations") or {}).get(STATIC_COPY_ANNOTATION) == "true":
+            return None
+        if FINALIZER not in (meta.get("finalizers") or []):
+            await self._client.patch(
+                MigrationScheduleResource,
+                key[1],
+                {"metadata": {"finalizers": [*(meta.get("finalizers") or []), FINALIZER]}},
+                namespace=key[0],
+                patch_type=PatchType.MERGE,
+            )
+        spec = obj.get("spec") or {}
+        status = dict(obj.get("status") or {})
+        items = {t: list((status.get("items") or {}).get(t) or []) for t in POLICY_TYPES}
+        now = self._clock.now()
+        changed = await self._follow_children(key, obj, items, now)
+        if spec.get("suspend"):
+            await self._save(key, items, changed)
+            return None
+        policy = await self._policy(key[0], str(spec.get("schedulePolicyName") or ""))
+        if isinstance(policy, str):
+            await self._save(key, items, changed)
+            await self._events.record(
+                obj, WARNING, "Failed", f"Error checking if migration should be triggered: {policy}"
+            )
+            return RETRY_SECONDS
+        busy = any(i.get("status") in _ACTIVE for t in POLICY_TYPES for i in items[t])
+        if not busy:
+            pair_problem = await self._pair_problem(key[0], spec)
+            due = self._due(policy, obj, items, now)
+            if due and pair_problem:
+                await self._save(key, items, changed)
+                await self._events.record(obj, WARNING, "Failed", pair_problem)
+                return RETRY_SECONDS
+            if due:
+                name = migration_name(key[1], due, now.astimezone(self._tz))
+                items[due].append(
+                    {
+                        "name": name,
+                        "creationTimestamp": _stamp(now),
+                        "finishTimestamp": None,
+                        "status": MigrationStatus.PENDING.value,
+                    }
+                )
+                await self._save(key, items, True)
+                try:
+                    await self._create_migration(key, obj, name)
+                except ApiError as e:
+                    items[due][-1]["status"] = MigrationStatus.FAILED.value
+                    items[due][-1]["finishTimestamp"] = _stamp(now)
+                    await self._save(key, items, True)
+                    await self._events.record(
+                        obj,
+                        WARNING,
+                        "Failed",
+                        f"Error triggering migration for schedule({due}): {e.status.message}",
+                    )
+                    return RETRY_SECONDS
+                log.info("schedule %s/%s: started %s", key[0], key[1], name)
+                return None  # woken again when the migration changes
+        else:
+            await self._save(key, items, changed)
+            return None
+        await self._save(key, items, changed)
+        return self._sleep(policy, obj, items, now)
+
+    # -- parts ---------------------------------------------------------------------------------
+
+    async def _follow_children(
+        self,
+        key: ObjectKey,
+        obj: dict[str, Any],
+        items: dict[str, list[dict[str, Any]]],
+        now: dt.datetime,
+    ) -> bool:
+        """Copy the status of running children into the items; prune; True if anything changed."""
+        changed = False
+        for policy_type in POLICY_TYPES:
+            for item in items[policy_type]:
+                if item.get("status") not in _ACTIVE:
+                    continue
+                try:
+                    child = await self._client.get(
+                        MigrationResource, item["name"], namespace=key[0]
+                    )
+                    new = (child.get("status") or {}).get("status") or MigrationStatus.PENDING.value
+                except ApiError as e:
+                    new = MigrationStatus.FAILED.value
+                    await self._events.record(
+                        obj,
+                        WARNING,
+                        "Failed",
+                        f"Error getting status of migration {item['name']}: {e.status.message}",
+                    )
+                if new == item.get("status"):
+                    continue
+                changed = True
+                item["status"] = new
+                if new not in _ACTIVE:
+                    item["finishTimestamp"] = _stamp(now)
+                    if new == MigrationStatus.SUCCESSFUL.value:
+                        await self._events.record(
+                            obj,
+                            NORMAL,
+                            "Successful",
+                            f"Scheduled migration ({item['name']}) completed successfully",
+                        )
+                    else:
+                        await self._events.record(
+                            obj,
+                            WARNING,
+                            "Failed",
+                            f"Scheduled migration ({item['name']}) status {new}",
+                        )
+            kept, stale = prune_items(items[policy_type])
+            if stale:
+                changed = True
+                items[policy_type] = kept
+                for name in stale:
+                    try:
+                        await self._client.delete(MigrationResource, name, namespace=key[0])
+                    except ApiError as e:
+                        if e.status.code != 404:
+                            log.warning(
+                                "could not delete old migration %s: %s", name, e.status.message
+                            )
+        return changed
+
+    def _last(
+        self, obj: dict[str, Any], items: list[dict[str, Any]], policy_type: str
+    ) -> dt.datetime | None:
+        stamps = [t for t in (_parse(i.get("creationTimestamp")) for i in items) if t]
+        if stamps:
+            return max(stamps)
+        if policy_type == "Interval":
+            return None  # a new interval schedule fires at once
+        return _parse((obj.get("metadata") or {}).get("creationTimestamp"))
+
+    def _due(
+        self,
+        policy: Mapping[str, Any],
+        obj: dict[str, Any],
+        items: dict[str, list[dict[str, Any]]],
+        now: dt.datetime,
+    ) -> str | None:
+        for policy_type in POLICY_TYPES:
+            last = self._last(obj, items[policy_type], policy_type)
+            if trigger_required(policy, policy_type, last, now, default_tz=self._tz):
+                return policy_type
+        return None
+
+    def _sleep(
+        self,
+        policy: Mapping[str, Any],
+        obj: dict[str, Any],
+        items: dict[str, list[dict[str, Any]]],
+        now: dt.datetime,
+    ) -> float:
+        upcoming = [
+            t
+            for policy_type in POLICY_TYPES
+            if (
+                t := next_trigger(
+                    policy,
+                    policy_type,
+                    self._last(obj, items[policy_type], policy_type),
+                    now,
+                    default_tz=self._tz,
+                )
+            )
+            is not None
+        ]
+        if not upcoming:
+            return _MAX_SLEEP
+        return max(0.0, min(_MAX_SLEEP, (min(upcoming) - now).total_seconds()))
+
+    async def _policy(self, namespace: str, name: str) -> dict[str, Any] | str:
+        """The policy (a NamespacedSchedulePolicy first), or the reason it cannot be used."""
+        policy: dict[str, Any] | None = None
+        try:
+            policy = dict(
+                await self._client.get(NamespacedSchedulePolicyResource, name, namespace=namespace)
+            )
+        except ApiError as e:
+            if e.status.code != 404:
+                raise
+        if policy is None:
+            try:
+                policy = dict(await self._client.get(SchedulePolicyResource, name))
+            except ApiError as e:
+                if e.status.code == 404:
+                    return f"schedulepolicy {name} not found"
+                raise
+        try:
+            validate_policy(policy)
+        except PolicyError as e:
+            return str(e)
+        return policy
+
+    async def _pair_problem(self, namespace: str, spec: Mapping[str, Any]) -> str | None:
+        name = str(((spec.get("template") or {}).get("spec") or {}).get("clusterPair") or "")
+        try:
+            pair = await self._client.get(ClusterPairResource, name, namespace=namespace)
+        except ApiError as e:
+            if e.status.code == 404:
+                return f"error getting clusterpair ({namespace}/{name}): not found"
+            raise
+        state = (pair.get("status") or {}).get("schedulerStatus") or '""'
+        if state != ClusterPairStatus.READY:
+            return f"ClusterPair {namespace}/{name} is not Ready (schedulerStatus {state}); waiting"
+        return None
+
+    async def _create_migration(self, key: ObjectKey, obj: dict[str, Any], name: str) -> None:
+        meta = obj.get("metadata") or {}
+        annotations = {
+            k: v
+            for k, v in (meta.get("annotations") or {}).items()
+            if k != "kubectl.kubernetes.io/last-applied-configuration"
+        }
+        annotations[SCHEDULE_ANNOTATION] = key[1]
+        migration = {
+            "apiVersion": API_VERSION,
+            "kind": "Migration",
+            "metadata": {
+                "name": name,
+                "namespace": key[0],
+                "annotations": annotations,
+                "ownerReferences": [
+                    {
+                        "apiVersion": API_VERSION,
+                        "kind": "MigrationSchedule",
+                        "name": key[1],
+                        "uid": meta.get("uid"),
+                    }
+                ],
+            },
+            "spec": ((obj.get("spec") or {}).get("template") or {}).get("spec") or {},
+        }
+        await self._client.create(MigrationResource.from_dict(migration))
+
+    async def _save(
+        self, key: ObjectKey, items: dict[str, list[dict[str, Any]]], changed: bool
+    ) -> None:
+        if not changed:
+            return
+        await self._client.patch(
+            MigrationScheduleResource.Status,
+            key[1],
+            {"status": {"items": {t: items[t] for t in POLICY_TYPES if items[t]}}},
+            namespace=key[0],
+            patch_type=PatchType.MERGE,
+        )
+
+    async def _delete_children(self, key: ObjectKey, obj: dict[str, Any]) -> None:
+        status = obj.get("status") or {}
+        for policy_type in POLICY_TYPES:
+            for item in (status.get("items") or {}).get(policy_type) or []:
+                try:
+                    await self._client.delete(MigrationResource, item["name"], namespace=key[0])
+                except ApiError as e:
+                    if e.status.code != 404:
+                        raise
+        finalizers = [
+            f for f in (obj.get("metadata") or {}).get("finalizers") or [] if f != FINALIZER
+        ]
+        await self._client.patch(
+            MigrationScheduleResource,
+            key[1],
+            {"metadata": {"finalizers": finalizers or None}},
+            namespace=key[0],
+            patch_type=PatchType.MERGE,
+        )
+
+
+def zone(name: str | None) -> dt.tzinfo | None:
+    """The controller's default zone for policy times (None: the process's local zone)."""
+    return ZoneInfo(name) if name else None
