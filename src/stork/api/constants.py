@@ -14,6 +14,8 @@ FIELD_MANAGER = "stork"
 ANNOTATION_PREFIX = "stork.libopenstorage.org/"
 MIGRATION_REPLICAS_ANNOTATION = "stork.openstorage.org/migrationReplicas"
 FINALIZER = "stork.libopenstorage.org/finalizer-cleanup"
+SCHEDULE_ANNOTATION = "stork.libopenstorage.org/migration-schedule-name"
+STATIC_COPY_ANNOTATION = "stork.libopenstorage.org/static-copy"
 
 
 class ClusterPairStatus(StrEnum):

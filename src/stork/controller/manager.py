@@ -11,7 +11,7 @@ from lightkube import AsyncClient, Client
 from lightkube.config.kubeconfig import SingleConfig
 
 from stork.api.constants import FIELD_MANAGER
-from stork.controller.clients import rest_for
+from stork.controller.clients import DestinationClients, rest_for
 from stork.controller.clock import SystemClock
 from stork.controller.clusterpair import ClusterPairReconciler
 from stork.controller.default_policies import ensure_default_policies
@@ -57,13 +57,16 @@ async def _run_async(config: SingleConfig, options: ControllerOptions) -> None:
     client = AsyncClient(config=config, field_manager=FIELD_MANAGER)
     source = rest_for(config)
     events = EventRecorder(client)
+    destinations = DestinationClients()
     migrations = MigrationReconciler(
-        client, events, source, options.admin_namespace, options.migration_concurrency
+        client, events, source, destinations, options.admin_namespace, options.migration_concurrency
     )
     try:
         schedules = Controller(
             client,
-            MigrationScheduleReconciler(client, events, SystemClock(), zone(options.time_zone)),
+            MigrationScheduleReconciler(
+                client, events, SystemClock(), destinations, zone(options.time_zone)
+            ),
         )
         schedules.watch(MigrationResource, MigrationScheduleReconciler.for_migration)
         schedules.watch(SchedulePolicyResource, schedules.every_key)
@@ -79,6 +82,6 @@ async def _run_async(config: SingleConfig, options: ControllerOptions) -> None:
         )
         await run_controllers(controllers, stop)
     finally:
-        await migrations.close()
+        await destinations.close()
         await source.http.aclose()
         await client.close()

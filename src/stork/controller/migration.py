@@ -12,17 +12,24 @@ import datetime as dt
 import logging
 from typing import Any
 
+import httpx2
 from lightkube import ApiError, AsyncClient
 from lightkube.types import PatchType
 
-from stork.api.constants import ClusterPairStatus, MigrationStage, MigrationStatus
+from stork.api.constants import (
+    SCHEDULE_ANNOTATION,
+    ClusterPairStatus,
+    MigrationStage,
+    MigrationStatus,
+)
 from stork.controller.clients import DestinationClients
 from stork.controller.conditions import set_condition
 from stork.controller.events import NORMAL, WARNING, EventRecorder
 from stork.controller.informer import ObjectKey
+from stork.controller.staticcopy import static_copy_path
 from stork.kube.pairconfig import PairConfigError
 from stork.kube.resources import ClusterPairResource, MigrationResource, RuleResource
-from stork.kube.rest import Rest
+from stork.kube.rest import Rest, RestError
 from stork.migration.apply import DestinationUnreachable
 from stork.migration.engine import Job, MigrationError, migrate
 from stork.migration.ledger import Entry, overall_status, summary
@@ -56,13 +63,14 @@ class MigrationReconciler:
         client: AsyncClient,
         events: EventRecorder,
         source: Rest,
+        destinations: DestinationClients,
         admin_namespace: str = "kube-system",
         concurrency: int = 16,
     ) -> None:
         self._client = client
         self._events = events
         self._source = source
-        self._destinations = DestinationClients()
+        self._destinations = destinations
         self.admin_namespace = admin_namespace
         self.concurrency = concurrency
 
@@ -160,6 +168,11 @@ class MigrationReconciler:
             )
             return PAIR_NOT_READY_REQUEUE
 
+        scheduled = SCHEDULE_ANNOTATION in ((obj.get("metadata") or {}).get("annotations") or {})
+        if scheduled and await self._remote_activated(pair, key[0], obj):
+            await self._fail(key, obj, "migrated applications are active on remote cluster")
+            return None
+
         started = _now()
         volume_finish = started
         await self._patch_status(
@@ -247,6 +260,18 @@ class MigrationReconciler:
         )
         return None
 
+    async def _remote_activated(
+        self, pair: dict[str, Any], namespace: str, obj: dict[str, Any]
+    ) -> bool:
+        """True when the destination's copy of this migration's schedule was activated."""
+        schedule = (obj.get("metadata") or {}).get("annotations", {})[SCHEDULE_ANNOTATION]
+        try:
+            destination = await self._destinations.get(pair)
+            remote = await destination.request("GET", static_copy_path(namespace, schedule))
+        except (RestError, PairConfigError, httpx2.HTTPError):
+            return False  # no copy, or unreachable: the migration itself will tell
+        return bool((remote.json().get("status") or {}).get("applicationActivated"))
+
     async def _rule_exists(self, namespace: str, name: str) -> bool:
         try:
             await self._client.get(RuleResource, name, namespace=namespace)
@@ -263,7 +288,3 @@ class MigrationReconciler:
             if e.status.code == 404:
                 return None
             raise
-
-    async def close(self) -> None:
-        """Close the destination clients."""
-        await self._destinations.close()

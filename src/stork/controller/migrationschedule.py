@@ -14,13 +14,24 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx2
 from lightkube import ApiError, AsyncClient
 from lightkube.types import PatchType
 
-from stork.api.constants import API_VERSION, FINALIZER, ClusterPairStatus, MigrationStatus
+from stork.api.constants import (
+    API_VERSION,
+    FINALIZER,
+    SCHEDULE_ANNOTATION,
+    STATIC_COPY_ANNOTATION,
+    ClusterPairStatus,
+    MigrationStatus,
+)
+from stork.controller.clients import DestinationClients
 from stork.controller.clock import Clock
 from stork.controller.events import NORMAL, WARNING, EventRecorder
 from stork.controller.informer import ObjectKey
+from stork.controller.staticcopy import StaticCopyError, sync_static_copy
+from stork.kube.pairconfig import PairConfigError
 from stork.kube.resources import (
     ClusterPairResource,
     MigrationResource,
@@ -28,17 +39,17 @@ from stork.kube.resources import (
     NamespacedSchedulePolicyResource,
     SchedulePolicyResource,
 )
+from stork.kube.rest import RestError
 from stork.schedule import PolicyError, next_trigger, trigger_required, validate_policy
 
 log = logging.getLogger(__name__)
 
 POLICY_TYPES = ("Interval", "Daily", "Weekly", "Monthly")
-SCHEDULE_ANNOTATION = "stork.libopenstorage.org/migration-schedule-name"
-STATIC_COPY_ANNOTATION = "stork.libopenstorage.org/static-copy"
 _ACTIVE = (MigrationStatus.PENDING.value, MigrationStatus.IN_PROGRESS.value)
 _SUCCEEDED = (MigrationStatus.SUCCESSFUL.value, MigrationStatus.PARTIAL_SUCCESS.value)
 #: How often to look again while something outside our watches may change (e.g. a bad policy).
 RETRY_SECONDS = 30.0
+AUTO_SUSPENDED = "Suspending migration schedule since migrated apps on remote cluster are active"
 _MAX_SLEEP = 3600.0
 
 
@@ -76,11 +87,13 @@ class MigrationScheduleReconciler:
         client: AsyncClient,
         events: EventRecorder,
         clock: Clock,
+        destinations: DestinationClients,
         default_tz: dt.tzinfo | None = None,
     ) -> None:
         self._client = client
         self._events = events
         self._clock = clock
+        self._destinations = destinations
         self._tz = default_tz
 
     # -- mapping of secondary watches ---------------------------------------------------------
@@ -127,9 +140,22 @@ class MigrationScheduleReconciler:
                 obj, WARNING, "Failed", f"Error checking if migration should be triggered: {policy}"
             )
             return RETRY_SECONDS
+        pair, pair_problem = await self._pair(key[0], spec)
+        if pair is not None and pair_problem is None:
+            pair_problem, activated = await self._sync_static_copy(obj, pair)
+            if activated and spec.get("autoSuspend"):
+                await self._save(key, items, changed)
+                await self._client.patch(
+                    MigrationScheduleResource,
+                    key[1],
+                    {"spec": {"suspend": True}},
+                    namespace=key[0],
+                    patch_type=PatchType.MERGE,
+                )
+                await self._events.record(obj, WARNING, "Suspended", AUTO_SUSPENDED)
+                return None
         busy = any(i.get("status") in _ACTIVE for t in POLICY_TYPES for i in items[t])
         if not busy:
-            pair_problem = await self._pair_problem(key[0], spec)
             due = self._due(policy, obj, items, now)
             if due and pair_problem:
                 await self._save(key, items, changed)
@@ -300,18 +326,37 @@ class MigrationScheduleReconciler:
             return str(e)
         return policy
 
-    async def _pair_problem(self, namespace: str, spec: Mapping[str, Any]) -> str | None:
+    async def _pair(
+        self, namespace: str, spec: Mapping[str, Any]
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        """(pair, problem): the schedule's pair, and why it cannot be used now (None: it can)."""
         name = str(((spec.get("template") or {}).get("spec") or {}).get("clusterPair") or "")
         try:
-            pair = await self._client.get(ClusterPairResource, name, namespace=namespace)
+            pair = dict(await self._client.get(ClusterPairResource, name, namespace=namespace))
         except ApiError as e:
             if e.status.code == 404:
-                return f"error getting clusterpair ({namespace}/{name}): not found"
+                return None, f"error getting clusterpair ({namespace}/{name}): not found"
             raise
         state = (pair.get("status") or {}).get("schedulerStatus") or '""'
         if state != ClusterPairStatus.READY:
-            return f"ClusterPair {namespace}/{name} is not Ready (schedulerStatus {state}); waiting"
-        return None
+            return (
+                pair,
+                f"ClusterPair {namespace}/{name} is not Ready (schedulerStatus {state}); waiting",
+            )
+        return pair, None
+
+    async def _sync_static_copy(
+        self, obj: dict[str, Any], pair: dict[str, Any]
+    ) -> tuple[str | None, bool]:
+        """(problem, applicationActivated) after keeping the destination's copy current."""
+        try:
+            destination = await self._destinations.get(pair)
+            remote = await sync_static_copy(destination, obj)
+        except StaticCopyError as e:
+            return str(e), False
+        except (RestError, PairConfigError, httpx2.HTTPError) as e:
+            return f"destination did not answer: {e}", False
+        return None, bool((remote.get("status") or {}).get("applicationActivated"))
 
     async def _create_migration(self, key: ObjectKey, obj: dict[str, Any], name: str) -> None:
         meta = obj.get("metadata") or {}
