@@ -1,0 +1,277 @@
+"""The MigrationSchedule reconciler driven with an injected clock against the real clusters.
+
+No Migration controller runs here: a test decides when a child migration ends by writing its
+status, so each step of the schedule is observed exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from lightkube import AsyncClient, Client
+from lightkube.resources.core_v1 import Event
+from lightkube.types import PatchType
+
+from stork.controller.clients import DestinationClients
+from stork.controller.events import EventRecorder
+from stork.controller.migrationschedule import MigrationScheduleReconciler
+from stork.kube.config import load_config
+from stork.kube.resources import (
+    ClusterPairResource,
+    MigrationResource,
+    MigrationScheduleResource,
+    SchedulePolicyResource,
+)
+from stork.sandbox.seeds import seed_objects
+from tests.integration.conftest import Clusters
+
+UTC = dt.UTC
+
+
+class FakeClock:
+    def __init__(self, start: dt.datetime) -> None:
+        self.t = start
+
+    def now(self) -> dt.datetime:
+        return self.t
+
+    def advance(self, **delta: float) -> None:
+        self.t += dt.timedelta(**delta)
+
+
+Scenario = Callable[["Harness"], Awaitable[None]]
+
+
+class Harness:
+    """A reconciler with a fake clock, and helpers to call it and inspect the schedule."""
+
+    def __init__(
+        self,
+        clusters: Clusters,
+        namespace: str,
+        reconciler: MigrationScheduleReconciler,
+        clock: FakeClock,
+    ) -> None:
+        self.clusters, self.namespace, self.reconciler, self.clock = (
+            clusters,
+            namespace,
+            reconciler,
+            clock,
+        )
+
+    async def reconcile(self) -> float | None:
+        obj = schedule(self.clusters, self.namespace)
+        return await self.reconciler.reconcile((self.namespace, "sched"), obj)
+
+    def items(self, policy_type: str) -> list[dict[str, Any]]:
+        return items(self.clusters, self.namespace, policy_type)
+
+
+def run(clusters: Clusters, namespace: str, clock: FakeClock, scenario: Scenario) -> None:
+    async def main() -> None:
+        client = AsyncClient(config=load_config(clusters.kubeconfig("source")))
+        destinations = DestinationClients()
+        reconciler = MigrationScheduleReconciler(
+            client, EventRecorder(client), clock, destinations, default_tz=UTC
+        )
+        try:
+            await scenario(Harness(clusters, namespace, reconciler, clock))
+        finally:
+            await destinations.close()
+            await client.close()
+
+    asyncio.run(main())
+
+
+@pytest.fixture
+def pair(clusters: Clusters, namespace: str) -> str:
+    """A pair to the destination, marked Ready (no pair controller runs in these tests)."""
+    body = copy.deepcopy(seed_objects(clusters.sandbox.credentials("destination"))[1])
+    body["metadata"] = {"name": "remote", "namespace": namespace}
+    body.pop("status")
+    clusters.source.create(ClusterPairResource.from_dict(body))
+    set_pair(clusters.source, namespace, "Ready")
+    return "remote"
+
+
+def set_pair(client: Client, namespace: str, state: str) -> None:
+    client.patch(
+        ClusterPairResource.Status,
+        "remote",
+        {"status": {"schedulerStatus": state, "storageStatus": "NotProvided"}},
+        namespace=namespace,
+        patch_type=PatchType.MERGE,
+    )
+
+
+def make_policy(clusters: Clusters, name: str, policy: dict[str, Any]) -> None:
+    obj = {
+        "apiVersion": "stork.libopenstorage.org/v1alpha1",
+        "kind": "SchedulePolicy",
+        "metadata": {"name": name},
+        "policy": policy,
+    }
+    clusters.source.apply(SchedulePolicyResource.from_dict(obj), field_manager="tests", force=True)
+
+
+def make_schedule(clusters: Clusters, namespace: str, policy: str, **spec: Any) -> dict[str, Any]:
+    obj = {
+        "apiVersion": "stork.libopenstorage.org/v1alpha1",
+        "kind": "MigrationSchedule",
+        "metadata": {"name": "sched", "namespace": namespace},
+        "spec": {
+            "template": {"spec": {"clusterPair": "remote", "namespaces": [namespace]}},
+            "schedulePolicyName": policy,
+            **spec,
+        },
+    }
+    return dict(clusters.source.create(MigrationScheduleResource.from_dict(obj)))
+
+
+def schedule(clusters: Clusters, namespace: str) -> dict[str, Any]:
+    return dict(clusters.source.get(MigrationScheduleResource, "sched", namespace=namespace))
+
+
+def items(clusters: Clusters, namespace: str, policy_type: str) -> list[dict[str, Any]]:
+    return list(
+        ((schedule(clusters, namespace).get("status") or {}).get("items") or {}).get(policy_type)
+        or []
+    )
+
+
+def finish(clusters: Clusters, namespace: str, name: str, status: str = "Successful") -> None:
+    clusters.source.patch(
+        MigrationResource.Status,
+        name,
+        {"status": {"stage": "Final", "status": status}},
+        namespace=namespace,
+        patch_type=PatchType.MERGE,
+    )
+
+
+def events(clusters: Clusters, namespace: str) -> list[str]:
+    return [f"{e.reason}: {e.message}" for e in clusters.source.list(Event, namespace=namespace)]
+
+
+def test_interval_triggers_waits_for_the_child_prunes_and_sleeps_until_due(
+    clusters: Clusters, namespace: str, pair: str
+) -> None:
+    make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
+    make_schedule(clusters, namespace, "every-minute")
+    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+
+    async def scenario(h: Harness) -> None:
+        assert await h.reconcile() is None  # started one; woken by the child's progress
+        first = h.items("Interval")
+        assert [(i["name"], i["status"]) for i in first] == [
+            ("sched-interval-2026-03-01-100000", "Pending")
+        ]
+        child = clusters.source.get(MigrationResource, first[0]["name"], namespace=namespace)
+        assert child["spec"] == {"clusterPair": "remote", "namespaces": [namespace]}
+        assert child.metadata.ownerReferences[0].kind == "MigrationSchedule"
+        assert (
+            child.metadata.annotations["stork.libopenstorage.org/migration-schedule-name"]
+            == "sched"
+        )
+
+        h.clock.advance(minutes=5)  # still running: nothing new, whatever the time
+        assert await h.reconcile() is None
+        assert len(h.items("Interval")) == 1
+
+        finish(clusters, namespace, first[0]["name"])
+        h.clock.t = dt.datetime(2026, 3, 1, 10, 0, 20, tzinfo=UTC)
+        wait = await h.reconcile()
+        assert wait == pytest.approx(40.0)
+        done = h.items("Interval")[0]
+        assert (done["status"], done["finishTimestamp"]) == ("Successful", "2026-03-01T10:00:20Z")
+        expected = "Scheduled migration (sched-interval-2026-03-01-100000) completed successfully"
+        assert f"Successful: {expected}" in events(clusters, namespace)
+
+        h.clock.t = dt.datetime(2026, 3, 1, 10, 1, 0, tzinfo=UTC)
+        assert await h.reconcile() is None
+        second = h.items("Interval")[-1]["name"]
+        assert second == "sched-interval-2026-03-01-100100"
+        finish(clusters, namespace, second)
+        h.clock.advance(seconds=1)
+        await h.reconcile()
+        assert [i["name"] for i in h.items("Interval")] == [second]  # the older success pruned
+        names = [
+            m.metadata.name for m in clusters.source.list(MigrationResource, namespace=namespace)
+        ]
+        assert names == [second]
+
+    run(clusters, namespace, clock, scenario)
+
+
+def test_suspend_missing_policy_and_pair_not_ready_prevent_runs(
+    clusters: Clusters, namespace: str, pair: str
+) -> None:
+    make_schedule(clusters, namespace, "no-such-policy")
+    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+
+    async def scenario(h: Harness) -> None:
+        assert await h.reconcile() is not None
+        assert h.items("Interval") == []
+        assert (
+            "Failed: Error checking if migration should be triggered: "
+            "schedulepolicy no-such-policy not found"
+        ) in events(clusters, namespace)
+
+        make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
+        clusters.source.patch(
+            MigrationScheduleResource,
+            "sched",
+            {"spec": {"schedulePolicyName": "every-minute", "suspend": True}},
+            namespace=namespace,
+            patch_type=PatchType.MERGE,
+        )
+        assert await h.reconcile() is None
+        assert h.items("Interval") == []
+
+        clusters.source.patch(
+            MigrationScheduleResource,
+            "sched",
+            {"spec": {"suspend": False}},
+            namespace=namespace,
+            patch_type=PatchType.MERGE,
+        )
+        set_pair(clusters.source, namespace, "Error")
+        assert await h.reconcile() is not None
+        assert h.items("Interval") == []
+        assert any(
+            "is not Ready (schedulerStatus Error); waiting" in e
+            for e in events(clusters, namespace)
+        )
+
+        set_pair(clusters.source, namespace, "Ready")
+        assert await h.reconcile() is None
+        assert len(h.items("Interval")) == 1
+
+    run(clusters, namespace, clock, scenario)
+
+
+def test_deleting_the_schedule_deletes_its_migrations(
+    clusters: Clusters, namespace: str, pair: str
+) -> None:
+    make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
+    make_schedule(clusters, namespace, "every-minute")
+    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+
+    async def scenario(h: Harness) -> None:
+        await h.reconcile()
+        assert len(list(clusters.source.list(MigrationResource, namespace=namespace))) == 1
+        assert (
+            "stork.libopenstorage.org/finalizer-cleanup"
+            in schedule(clusters, namespace)["metadata"]["finalizers"]
+        )
+        clusters.source.delete(MigrationScheduleResource, "sched", namespace=namespace)
+        await h.reconcile()
+        assert list(clusters.source.list(MigrationResource, namespace=namespace)) == []
+        assert list(clusters.source.list(MigrationScheduleResource, namespace=namespace)) == []
+
+    run(clusters, namespace, clock, scenario)
