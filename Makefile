@@ -47,6 +47,11 @@ test: lint controlplane
 demo: controlplane
 	$(BIN)/python hack/demo.py --dir $(SANDBOX_DIR)
 
+# Not part of `make test`: minutes of load on a sandbox of its own (.sandbox-bench).
+bench: controlplane
+	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 demo-down: $(STAMP)
 	$(BIN)/stork sandbox down --dir $(SANDBOX_DIR)
 
