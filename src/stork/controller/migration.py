@@ -32,7 +32,7 @@ from stork.kube.resources import ClusterPairResource, MigrationResource, RuleRes
 from stork.kube.rest import Rest, RestError
 from stork.migration.apply import DestinationUnreachable
 from stork.migration.engine import Job, MigrationError, migrate
-from stork.migration.ledger import Entry, overall_status, summary
+from stork.migration.ledger import Entry, bounded_resources, overall_status, summary
 from stork.migration.spec import MigrationOptions
 
 log = logging.getLogger(__name__)
@@ -205,14 +205,20 @@ class MigrationReconciler:
             await self._fail(key, obj, f"Error migrating resources: {e}")
             return None
         finished = _now()
-        resources = [e.to_status() for e in result.entries]
+        resources, omitted = bounded_resources(result.entries)
         outcome = overall_status(result.entries)
+        total = len(result.entries)
         conditions = set_condition(
             list(status.get("conditions") or []),
             "Complete",
             outcome == MigrationStatus.SUCCESSFUL,
             outcome.value,
-            f"{len(resources)} resources, {result.writes} written",
+            f"{total} resources, {result.writes} written"
+            + (
+                f"; {omitted} successful entries left out of status.resources (size)"
+                if omitted
+                else ""
+            ),
             (obj.get("metadata") or {}).get("generation"),
             finished,
         )
@@ -224,7 +230,7 @@ class MigrationReconciler:
                 "resources": resources,
                 "finishTimestamp": _stamp(finished),
                 "resourceMigrationFinishTimestamp": _stamp(finished),
-                "summary": summary(resources, (finished - volume_finish).total_seconds()),
+                "summary": summary(result.entries, (finished - volume_finish).total_seconds()),
                 "conditions": conditions,
             },
         )
@@ -248,7 +254,7 @@ class MigrationReconciler:
             key[0],
             key[1],
             outcome.value,
-            len(resources),
+            total,
             result.writes,
         )
         kind = NORMAL if outcome == MigrationStatus.SUCCESSFUL else WARNING
@@ -256,7 +262,7 @@ class MigrationReconciler:
             obj,
             kind,
             outcome.value,
-            f"Migration {outcome.value}: {len(resources)} resources, {result.writes} written",
+            f"Migration {outcome.value}: {total} resources, {result.writes} written",
         )
         return None
 

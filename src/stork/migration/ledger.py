@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,39 @@ class Entry:
         return f"{group}/{version}, Kind={self.kind}"
 
 
+#: Budget for status.resources: etcd refuses objects over ~1.5 MiB, and a Migration of tens of
+#: thousands of objects would exceed it (Stork's status write then fails for ever).
+STATUS_BUDGET_BYTES = 900_000
+
+
+def bounded_resources(
+    entries: Iterable[Entry], budget: int = STATUS_BUDGET_BYTES
+) -> tuple[list[dict[str, Any]], int]:
+    """(items for status.resources, number of entries left out) within ``budget`` bytes.
+
+    Entries that need attention come first (failed, then re-created or purged), then plain
+    successes, each group in its original order; what does not fit is left out and counted.
+    """
+
+    def rank(e: Entry) -> int:
+        if e.status not in (MigrationStatus.SUCCESSFUL, MigrationStatus.PURGED):
+            return 0
+        return 2 if e.reason in (MIGRATED, UNCHANGED) else 1
+
+    kept: list[dict[str, Any]] = []
+    used = 0
+    omitted = 0
+    for entry in sorted(entries, key=rank):
+        item = entry.to_status()
+        size = len(json.dumps(item)) + 1
+        if used + size > budget:
+            omitted += 1
+            continue
+        used += size
+        kept.append(item)
+    return kept, omitted
+
+
 def overall_status(entries: Iterable[Entry]) -> MigrationStatus:
     """Successful when every resource succeeded (or was purged), PartialSuccess when some did."""
     ok = (MigrationStatus.SUCCESSFUL, MigrationStatus.PURGED)
@@ -56,12 +90,10 @@ def overall_status(entries: Iterable[Entry]) -> MigrationStatus:
     return MigrationStatus.FAILED
 
 
-def summary(
-    resources: Iterable[Mapping[str, Any]], resource_seconds: float | None
-) -> dict[str, Any]:
-    """``status.summary`` as Stork fills it when no volumes are migrated."""
-    items = list(resources)
-    done = sum(1 for r in items if r.get("status") == MigrationStatus.SUCCESSFUL.value)
+def summary(entries: Iterable[Entry], resource_seconds: float | None) -> dict[str, Any]:
+    """``status.summary`` as Stork fills it when no volumes are migrated (exact counts)."""
+    items = list(entries)
+    done = sum(1 for e in items if e.status == MigrationStatus.SUCCESSFUL)
     return {
         "totalNumberOfVolumes": 0,
         "numOfMigratedVolumes": 0,

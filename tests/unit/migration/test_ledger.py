@@ -1,5 +1,12 @@
 from stork.api.constants import MigrationStatus
-from stork.migration.ledger import Entry, go_duration, overall_status, summary
+from stork.migration.ledger import (
+    MIGRATED,
+    Entry,
+    bounded_resources,
+    go_duration,
+    overall_status,
+    summary,
+)
 
 
 def _entry(status: MigrationStatus, api_version: str = "v1") -> Entry:
@@ -55,3 +62,23 @@ def test_go_duration() -> None:
         "1h0m0s",
         "1h1m1.25s",
     ]
+
+
+def test_status_resources_stay_within_budget_failures_first() -> None:
+    ok = [
+        Entry("v1", "ConfigMap", "ns", f"c{i}", MigrationStatus.SUCCESSFUL, MIGRATED)
+        for i in range(50)
+    ]
+    bad = Entry(
+        "v1", "Secret", "ns", "broken", MigrationStatus.FAILED, "Error applying resource: x"
+    )
+    recreated = Entry(
+        "apps/v1", "Deployment", "ns", "web", MigrationStatus.SUCCESSFUL, "Resource re-created: y"
+    )
+    one = len(__import__("json").dumps(ok[0].to_status())) + 1
+    kept, omitted = bounded_resources([*ok, recreated, bad], budget=one * 10)
+    assert [k["name"] for k in kept[:2]] == ["broken", "web"]
+    assert len(kept) + omitted == 52
+    assert omitted > 0
+    everything, none = bounded_resources([*ok, bad])
+    assert (len(everything), none) == (51, 0)
