@@ -42,11 +42,7 @@ def test_overall_status() -> None:
 
 
 def test_summary_counts() -> None:
-    resources = [
-        _entry(MigrationStatus.SUCCESSFUL).to_status(),
-        _entry(MigrationStatus.FAILED).to_status(),
-    ]
-    out = summary(resources, 90.5)
+    out = summary([_entry(MigrationStatus.SUCCESSFUL), _entry(MigrationStatus.FAILED)], 90.5)
     assert (out["totalNumberOfResources"], out["numOfMigratedResources"]) == (2, 1)
     assert out["elapsedTimeForResourceMigration"] == "1m30.5s"
     assert summary([], None)["elapsedTimeForResourceMigration"] == "NA"
