@@ -49,13 +49,12 @@ def test_pair_ready_then_error_while_destination_is_down_then_ready(
     conditions = {c["type"]: c for c in status["conditions"]}
     assert conditions["SchedulerReady"]["status"] == "True"
     assert conditions["SchedulerReady"]["reason"] == "Paired"
-    events = _events(clusters, namespace)
-    assert ("Normal", "Ready", "Scheduler successfully paired") in events
-    assert (
-        "Normal",
-        "NotProvided",
-        "Skipping storage pairing since no storage options provided",
-    ) in events
+    expected = {
+        ("Normal", "Ready", "Scheduler successfully paired"),
+        ("Normal", "NotProvided", "Skipping storage pairing since no storage options provided"),
+    }
+    # Events are recorded just after the status is written.
+    wait_for(lambda: expected <= set(_events(clusters, namespace)), 10, "the pairing events")
 
     clusters.sandbox.stop("destination")
     try:
