@@ -1,7 +1,10 @@
-"""`make demo`: start the sandbox, install the CRDs and apply the documentation's objects.
+"""`make demo`: the documentation's Metro-DR flow on two local clusters.
 
-Until the controllers land, the demo stops at listing the objects; it leaves the sandbox running
-so that you can try kubectl and storkctl against it (`make demo-down` stops it).
+Starts the sandbox, installs the CRDs on both clusters, deploys a sample application on the
+source, applies the documentation's SchedulePolicy, ClusterPair and MigrationSchedule, runs the
+controller until the first scheduled migration succeeded, and shows the application on the
+destination, scaled to zero and ready to be activated. The sandbox keeps running afterwards
+(`make demo-down` stops it).
 """
 
 from __future__ import annotations
@@ -11,13 +14,16 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
+from lightkube import ApiError, Client
 
 from stork.api.crd import CRDS, crd_manifest
 from stork.kube.config import make_client
 from stork.kube.crds import apply_crds
+from stork.kube.resources import ClusterPairResource, MigrationResource
 from stork.sandbox import MissingBinariesError, Sandbox, SandboxError
 from stork.sandbox.seeds import SEED_FILES, seed_objects
 
@@ -74,16 +80,156 @@ def main() -> int:
     for name in SEED_FILES:
         run(source, "apply", "-f", str(files / name))
 
-    step("Listing them")
-    run(source, "get", "schedulepolicy")
-    run(source, "get", "clusterpair", "-n", "migrationnamespace")
-    run(source, "get", "migrationschedule", "-n", "migrationnamespace")
+    step("A sample application in migrationnamespace on the source")
+    (files / "app.yaml").write_text(SAMPLE_APP)
+    run(source, "apply", "-n", "migrationnamespace", "-f", str(files / "app.yaml"))
+
+    step("Running the controller (stork run) until the first scheduled migration is done")
+    log = args.dir / "demo-controller.log"
+    controller = _start_controller(source, log)
+    try:
+        if not _wait_for_migration(source):
+            print(f"error: no successful migration within 3 minutes; see {log}", file=sys.stderr)
+            return 1
+        run(source, "get", "clusterpair", "-n", "migrationnamespace")
+        run(source, "get", "schedulepolicy", "testpolicy")
+        run(source, "get", "migrationschedule", "-n", "migrationnamespace")
+        run(source, "get", "migration", "-n", "migrationnamespace")
+        run(
+            source,
+            "describe",
+            "migrationschedule",
+            "mysqlmigrationschedule",
+            "-n",
+            "migrationnamespace",
+        )
+    finally:
+        controller.terminate()
+        controller.wait(timeout=30)
+
+    step("The application on the destination: scaled to 0, replicas recorded for activation")
+    destination = sandbox.kubeconfig("destination")
+    run(destination, "get", "deployment,service,configmap,secret,pvc", "-n", "migrationnamespace")
+    run(
+        destination,
+        "get",
+        "deployment",
+        "web",
+        "-n",
+        "migrationnamespace",
+        "-o",
+        "jsonpath={.spec.replicas} replicas, annotation migrationReplicas="
+        '{.metadata.annotations.stork\\.openstorage\\.org/migrationReplicas}{"\\n"}',
+    )
 
     print(
-        f"\nThe sandbox keeps running. Try: KUBECONFIG={sandbox.kubeconfig()} kubectl "
-        "--context destination get ns\nStop it with: make demo-down"
+        f"\nThe sandbox keeps running. Look around with:\n"
+        f"  KUBECONFIG={sandbox.kubeconfig()} kubectl --context destination \\\n"
+        "      get all -n migrationnamespace\n"
+        f"  .venv/bin/stork run --kubeconfig {source}   # the controller again\n"
+        "Stop it with: make demo-down   (or .venv/bin/stork sandbox down --dir "
+        f"{args.dir})"
     )
     return 0
+
+
+SAMPLE_APP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-config}
+data: {greeting: hello}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: web-secret}
+stringData: {password: not-a-real-one}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: demo-web-data}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: manual
+  hostPath: {path: /tmp/stork-demo-data}
+  claimRef: {namespace: migrationnamespace, name: web-data}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: web-data}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: manual
+  volumeName: demo-web-data
+  resources: {requests: {storage: 1Gi}}
+"""
+
+
+def _start_controller(kubeconfig: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "stork.cli.stork_main",
+                "run",
+                "--kubeconfig",
+                str(kubeconfig),
+                "--pair-check-interval",
+                "5",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _wait_for_migration(kubeconfig: Path, timeout: float = 180.0) -> bool:
+    """Print progress until a migration of the schedule succeeded; False on timeout."""
+    deadline = time.monotonic() + timeout
+    shown = ""
+    with make_client(kubeconfig) as client:
+        while time.monotonic() < deadline:
+            try:
+                line = _progress(client)
+            except ApiError as e:  # e.g. 429 while a new CRD's storage initializes
+                line = f"waiting for the API server ({e.status.message})"
+            if line != shown:
+                print(f"  {line}", flush=True)
+                shown = line
+            if line.startswith("Successful"):
+                return True
+            time.sleep(1)
+    return False
+
+
+def _progress(client: Client) -> str:
+    pair = client.get(ClusterPairResource, "remotecluster", namespace="migrationnamespace")
+    scheduler = (pair.get("status") or {}).get("schedulerStatus") or "(not checked yet)"
+    migrations = sorted(
+        client.list(MigrationResource, namespace="migrationnamespace"),
+        key=lambda m: m["metadata"]["name"],
+    )
+    if not migrations:
+        return f"pair remotecluster: {scheduler}; waiting for the schedule to start a migration"
+    latest = migrations[-1]
+    status = latest.get("status") or {}
+    state = status.get("status") or "Pending"
+    return f"{state}: migration {latest['metadata']['name']} (stage {status.get('stage') or '-'})"
 
 
 if __name__ == "__main__":
