@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from lightkube import ApiError
@@ -13,7 +10,7 @@ from lightkube import ApiError
 from stork.controller.default_policies import ensure_default_policies
 from stork.kube.resources import SchedulePolicyResource
 from stork.schedule import DEFAULT_POLICIES
-from tests.integration.conftest import Clusters
+from tests.integration.conftest import Clusters, RunningController
 from tests.waiting import wait_for
 
 NAMES = [p["metadata"]["name"] for p in DEFAULT_POLICIES]
@@ -62,27 +59,13 @@ def test_defaults_are_created_once_and_edits_survive(clusters: Clusters, no_defa
     assert _policy(clusters, "default-migration-policy") == {"interval": {"intervalMinutes": 1}}
 
 
-def test_stork_run_creates_them_and_stops_on_sigterm(clusters: Clusters, no_defaults: None) -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stork.cli.stork_main",
-            "run",
-            "--kubeconfig",
-            str(clusters.kubeconfig("source")),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_for(lambda: _all_exist(clusters), 30, "the default policies")
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
-    assert proc.returncode == 0
+def test_stork_run_creates_them_and_stops_on_sigterm(
+    clusters: Clusters, no_defaults: None, start_controller: Callable[..., RunningController]
+) -> None:
+    running = start_controller()
+    wait_for(lambda: _all_exist(clusters), 30, "the default policies")
+    assert running.stop() == 0  # SIGTERM
+    out = running.output()
     assert "default schedule policies: default-migration-policy" in out
     assert out.rstrip().endswith("stopped")
 

@@ -45,6 +45,15 @@ class PrinterColumn:
 
 
 _AGE = PrinterColumn("Age", ".metadata.creationTimestamp", "date")
+_POLICY_COLUMNS = (
+    PrinterColumn("Interval-Minutes", ".policy.interval.intervalMinutes", "integer"),
+    PrinterColumn("Daily", ".policy.daily.time"),
+    PrinterColumn("Weekly-Day", ".policy.weekly.day"),
+    PrinterColumn("Weekly-Time", ".policy.weekly.time"),
+    PrinterColumn("Monthly-Date", ".policy.monthly.date", "integer"),
+    PrinterColumn("Monthly-Time", ".policy.monthly.time"),
+    _AGE,
+)
 
 
 @dataclass(frozen=True)
@@ -85,15 +94,7 @@ CRDS: tuple[CrdInfo, ...] = (
         False,
         ("sp",),
         status=False,
-        columns=(
-            PrinterColumn("Interval-Minutes", ".policy.interval.intervalMinutes", "integer"),
-            PrinterColumn("Daily", ".policy.daily.time"),
-            PrinterColumn("Weekly-Day", ".policy.weekly.day"),
-            PrinterColumn("Weekly-Time", ".policy.weekly.time"),
-            PrinterColumn("Monthly-Date", ".policy.monthly.date", "integer"),
-            PrinterColumn("Monthly-Time", ".policy.monthly.time"),
-            _AGE,
-        ),
+        columns=_POLICY_COLUMNS,
     ),
     CrdInfo(
         NamespacedSchedulePolicy,
@@ -102,15 +103,7 @@ CRDS: tuple[CrdInfo, ...] = (
         True,
         ("nsp",),
         status=False,
-        columns=(
-            PrinterColumn("Interval-Minutes", ".policy.interval.intervalMinutes", "integer"),
-            PrinterColumn("Daily", ".policy.daily.time"),
-            PrinterColumn("Weekly-Day", ".policy.weekly.day"),
-            PrinterColumn("Weekly-Time", ".policy.weekly.time"),
-            PrinterColumn("Monthly-Date", ".policy.monthly.date", "integer"),
-            PrinterColumn("Monthly-Time", ".policy.monthly.time"),
-            _AGE,
-        ),
+        columns=_POLICY_COLUMNS,
     ),
     CrdInfo(
         MigrationSchedule,

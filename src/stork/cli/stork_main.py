@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -17,6 +19,17 @@ from stork.controller.manager import ControllerOptions
 from stork.kube.config import KubeconfigError, load_config, make_client
 from stork.kube.crds import CrdInstallError, apply_crds
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _cluster_options(fn: F) -> F:
+    """--kubeconfig and --context, as kubectl has them."""
+    fn = click.option("--context", help="kubeconfig context to use.")(fn)
+    return click.option(
+        "--kubeconfig", type=click.Path(dir_okay=False), help="Path to a kubeconfig."
+    )(fn)
+
+
 CONNECTION_ERRORS = (KubeconfigError, ConfigError, CrdInstallError, ApiError, OSError)
 
 
@@ -29,8 +42,7 @@ cli.add_command(sandbox)
 
 
 @cli.command()
-@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Path to a kubeconfig.")
-@click.option("--context", help="kubeconfig context to use.")
+@_cluster_options
 @friendly_errors(*CONNECTION_ERRORS)
 def install(kubeconfig: str | None, context: str | None) -> None:
     """Apply the CRDs (server-side apply) and wait until they are Established. Idempotent."""
@@ -50,8 +62,7 @@ def _time_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 
 
 @cli.command()
-@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Path to a kubeconfig.")
-@click.option("--context", help="kubeconfig context to use.")
+@_cluster_options
 @click.option(
     "--time-zone",
     callback=_time_zone,

@@ -15,12 +15,12 @@ import httpx2
 from lightkube import AsyncClient
 from lightkube.config import client_adapter
 from lightkube.config.client_adapter import ConnectionParams
-from lightkube.types import PatchType
 
 from stork.api.constants import ClusterPairStatus
 from stork.controller.conditions import set_condition
 from stork.controller.events import NORMAL, WARNING, EventRecorder
 from stork.controller.informer import ObjectKey
+from stork.controller.status import merge_status
 from stork.kube.pairconfig import PairConfigError, pair_client_config
 from stork.kube.resources import ClusterPairResource
 
@@ -124,13 +124,7 @@ class ClusterPairReconciler:
                 "clusterpair %s/%s: scheduler %s (%s)", key[0], key[1], scheduler.value, message
             )
         if any(old.get(k) != v for k, v in new.items()):
-            await self._client.patch(
-                ClusterPairResource.Status,
-                key[1],
-                {"status": new},
-                namespace=key[0],
-                patch_type=PatchType.MERGE,
-            )
+            await merge_status(self._client, ClusterPairResource, key, new)
         if old.get("storageStatus") != storage.value:
             if storage == ClusterPairStatus.NOT_PROVIDED:
                 await self._events.record(obj, NORMAL, "NotProvided", STORAGE_SKIPPED)

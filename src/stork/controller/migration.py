@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx2
 from lightkube import ApiError, AsyncClient
-from lightkube.types import PatchType
 
 from stork.api.constants import (
     SCHEDULE_ANNOTATION,
@@ -27,6 +26,7 @@ from stork.controller.conditions import set_condition
 from stork.controller.events import NORMAL, WARNING, EventRecorder
 from stork.controller.informer import ObjectKey
 from stork.controller.staticcopy import static_copy_path
+from stork.controller.status import merge_status
 from stork.kube.pairconfig import PairConfigError
 from stork.kube.resources import ClusterPairResource, MigrationResource, RuleResource
 from stork.kube.rest import Rest, RestError
@@ -75,13 +75,7 @@ class MigrationReconciler:
         self.concurrency = concurrency
 
     async def _patch_status(self, key: ObjectKey, status: dict[str, Any]) -> None:
-        await self._client.patch(
-            MigrationResource.Status,
-            key[1],
-            {"status": status},
-            namespace=key[0],
-            patch_type=PatchType.MERGE,
-        )
+        await merge_status(self._client, MigrationResource, key, status)
 
     async def _fail(self, key: ObjectKey, obj: dict[str, Any], reason: str) -> None:
         now = _now()

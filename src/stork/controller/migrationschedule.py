@@ -31,6 +31,7 @@ from stork.controller.clock import Clock
 from stork.controller.events import NORMAL, WARNING, EventRecorder
 from stork.controller.informer import ObjectKey
 from stork.controller.staticcopy import StaticCopyError, sync_static_copy
+from stork.controller.status import merge_status
 from stork.kube.pairconfig import PairConfigError
 from stork.kube.resources import (
     ClusterPairResource,
@@ -391,13 +392,8 @@ class MigrationScheduleReconciler:
     ) -> None:
         if not changed:
             return
-        await self._client.patch(
-            MigrationScheduleResource.Status,
-            key[1],
-            {"status": {"items": {t: items[t] for t in POLICY_TYPES if items[t]}}},
-            namespace=key[0],
-            patch_type=PatchType.MERGE,
-        )
+        status = {"items": {t: items[t] for t in POLICY_TYPES if items[t]}}
+        await merge_status(self._client, MigrationScheduleResource, key, status)
 
     async def _delete_children(self, key: ObjectKey, obj: dict[str, Any]) -> None:
         status = obj.get("status") or {}

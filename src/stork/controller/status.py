@@ -1,0 +1,23 @@
+"""Writing our objects' status through the status subresource (a JSON merge patch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lightkube import AsyncClient
+from lightkube.types import PatchType
+
+from stork.controller.informer import ObjectKey
+
+
+async def merge_status(
+    client: AsyncClient, resource: Any, key: ObjectKey, status: dict[str, Any]
+) -> None:
+    """Merge ``status`` into the object's status (keys set to None are removed)."""
+    await client.patch(
+        resource.Status,
+        key[1],
+        {"status": status},
+        namespace=key[0] or None,
+        patch_type=PatchType.MERGE,
+    )
