@@ -20,6 +20,14 @@ class UserError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+class ServerError(UserError):
+    """An error the API server returned; printed as kubectl does (``Error from server ...``)."""
+
+    def show(self, file: object = None) -> None:
+        """Print the message as it is, on stderr."""
+        click.echo(self.format_message(), err=True)
+
+
 def friendly_errors(*kinds: type[Exception]) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Report the given exception types as ``error: <message>`` instead of a traceback."""
 

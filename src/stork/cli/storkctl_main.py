@@ -6,6 +6,8 @@ from importlib.metadata import version
 
 import click
 
+from stork.cli import schedulepolicy_cmd
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
@@ -16,6 +18,29 @@ def cli() -> None:
 def version_cmd() -> None:
     """Print the version of storkctl."""
     click.echo(f"Version: {version('stork-py')}")
+
+
+@cli.group()
+def create() -> None:
+    """Create objects."""
+
+
+@cli.group()
+def get() -> None:
+    """List objects."""
+
+
+@cli.group()
+def delete() -> None:
+    """Delete objects."""
+
+
+@cli.group()
+def describe() -> None:
+    """Show objects in detail."""
+
+
+schedulepolicy_cmd.register(create, get, delete, describe)
 
 
 def main() -> None:
