@@ -15,9 +15,10 @@ import yaml
 from lightkube import ApiError, Client
 from lightkube.generic_resource import create_namespaced_resource
 from lightkube.resources.apps_v1 import Deployment
+from lightkube.resources.batch_v1 import CronJob
 from lightkube.resources.core_v1 import ConfigMap, Event, Secret, Service, ServiceAccount
 
-from stork.kube.resources import ClusterPairResource, MigrationResource
+from stork.kube.resources import ClusterPairResource, MigrationResource, MigrationScheduleResource
 from stork.sandbox.seeds import seed_objects
 from tests.integration.conftest import Clusters, RunningController
 from tests.waiting import wait_for
@@ -313,3 +314,126 @@ def test_a_pair_that_is_not_ready_keeps_the_migration_pending(
         "a Warning event on the migration",
     )
     assert "Error migrating resources: scheduler Cluster pair is not ready. Status: Error" in events
+
+
+CRONJOBS = """
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 1 * * *"
+  suspend: false
+  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: paused}
+spec:
+  schedule: "0 2 * * *"
+  suspend: true
+  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}}}
+"""
+
+
+def test_activate_and_deactivate_restore_exactly_what_was_recorded(
+    clusters: Clusters, app: str, controller: RunningController
+) -> None:
+    kubectl(clusters.kubeconfig("source"), "apply", "-n", app, "-f", "-", stdin=CRONJOBS)
+    assert run_migration(clusters, app, "before-failover")["status"] == "Successful"
+    dest = clusters.destination
+    assert dest.get(CronJob, "nightly", namespace=app).spec.suspend is True
+    assert dest.get(CronJob, "paused", namespace=app).spec.suspend is True
+    # A CronJob that lives only on the destination, suspended by its owner: never touched.
+    local = yaml.safe_load(CRONJOBS.split("---")[1])
+    local["metadata"]["name"] = "local"
+    kubectl(
+        clusters.kubeconfig("destination"),
+        "apply",
+        "-n",
+        app,
+        "-f",
+        "-",
+        stdin=yaml.safe_dump(local),
+    )
+    # The destination's static copy of a schedule that migrates this namespace.
+    dest.create(
+        MigrationScheduleResource.from_dict(
+            {
+                "apiVersion": "stork.libopenstorage.org/v1alpha1",
+                "kind": "MigrationSchedule",
+                "metadata": {
+                    "name": "dr",
+                    "namespace": app,
+                    "annotations": {"stork.libopenstorage.org/static-copy": "true"},
+                },
+                "spec": {
+                    "suspend": True,
+                    "schedulePolicyName": "p",
+                    "template": {"spec": {"namespaces": [app]}},
+                },
+            }
+        )
+    )
+    storkctl = [sys.executable, "-m", "stork.cli.storkctl_main"]
+    dest_kc = str(clusters.kubeconfig("destination"))
+    out = subprocess.run(
+        [*storkctl, "activate", "migrations", "-n", app, "--kubeconfig", dest_kc],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert out == [
+        f"Updated replicas for deployment {app}/web to 3",
+        f"Updated suspend option for cronjob {app}/nightly to false",
+        f"Updated suspend option for cronjob {app}/paused to true",
+        f"Setting the ApplicationActivated status in the MigrationSchedule {app}/dr to true",
+    ]
+    assert dest.get(Deployment, "web", namespace=app).spec.replicas == 3
+    assert dest.get(CronJob, "nightly", namespace=app).spec.suspend is False
+    assert dest.get(CronJob, "paused", namespace=app).spec.suspend is True
+    assert dest.get(CronJob, "local", namespace=app).spec.suspend is True
+    assert (
+        dest.get(MigrationScheduleResource, "dr", namespace=app)["status"]["applicationActivated"]
+        is True
+    )
+
+    out = subprocess.run(
+        [*storkctl, "deactivate", "migration", "-n", app, "--kubeconfig", dest_kc],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert out[0] == f"Updated replicas for deployment {app}/web to 0"
+    assert (
+        out[-1]
+        == f"Setting the ApplicationActivated status in the MigrationSchedule {app}/dr to false"
+    )
+    assert dest.get(Deployment, "web", namespace=app).spec.replicas == 0
+    assert dest.get(CronJob, "nightly", namespace=app).spec.suspend is True
+    assert (
+        dest.get(MigrationScheduleResource, "dr", namespace=app)["status"]["applicationActivated"]
+        is False
+    )
+
+
+def test_activate_in_a_missing_namespace_is_one_clear_error(clusters: Clusters) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "stork.cli.storkctl_main",
+            "activate",
+            "migrations",
+            "-n",
+            "no-such-ns",
+            "--kubeconfig",
+            str(clusters.kubeconfig("destination")),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip() == 'Error from server (NotFound): namespaces "no-such-ns" not found'
+    )

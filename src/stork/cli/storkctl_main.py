@@ -6,7 +6,7 @@ from importlib.metadata import version
 
 import click
 
-from stork.cli import schedulepolicy_cmd
+from stork.cli import migration_cmd, schedulepolicy_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,9 +40,24 @@ def describe() -> None:
     """Show objects in detail."""
 
 
+@cli.group()
+def activate() -> None:
+    """Start migrated applications on this (destination) cluster."""
+
+
+@cli.group()
+def deactivate() -> None:
+    """Stop migrated applications on this (destination) cluster."""
+
+
 schedulepolicy_cmd.register(create, get, delete, describe)
+migration_cmd.register(activate, deactivate)
 
 
 def main() -> None:
     """Entry point of the ``storkctl`` command."""
     cli(prog_name="storkctl")
+
+
+if __name__ == "__main__":
+    main()
