@@ -40,6 +40,13 @@ def run(kubeconfig: Path, *args: str) -> None:
     subprocess.run([kubectl, *args], env=env, check=True)
 
 
+def storkctl(kubeconfig: Path, *args: str) -> None:
+    """Run storkctl against the sandbox, echoing the command as a user would type it."""
+    print(f"$ storkctl {' '.join(args)}", flush=True)
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
+    subprocess.run([sys.executable, "-m", "stork.cli.storkctl_main", *args], env=env, check=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", type=Path, default=Path(".sandbox"))
@@ -93,6 +100,7 @@ def main() -> int:
             return 1
         run(source, "get", "clusterpair", "-n", "migrationnamespace")
         run(source, "get", "schedulepolicy", "testpolicy")
+        storkctl(source, "get", "schedulepolicy", "testpolicy")
         run(source, "get", "migrationschedule", "-n", "migrationnamespace")
         run(source, "get", "migration", "-n", "migrationnamespace")
         run(
@@ -121,6 +129,10 @@ def main() -> int:
         "jsonpath={.spec.replicas} replicas, annotation migrationReplicas="
         '{.metadata.annotations.stork\\.openstorage\\.org/migrationReplicas}{"\\n"}',
     )
+
+    step("Failover: storkctl activate migrations on the destination")
+    storkctl(destination, "activate", "migrations", "-n", "migrationnamespace")
+    run(destination, "get", "deployment", "web", "-n", "migrationnamespace")
 
     print(
         f"\nThe sandbox keeps running. Look around with:\n"
