@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any
 
 import click
-import yaml
 from lightkube import ApiError, Client
 
 from stork.api.constants import API_VERSION
 from stork.cli.errors import ServerError, UserError
+from stork.cli.formatting import print_objects
 from stork.cli.table import print_table
 from stork.kube.config import KubeconfigError, make_client
 from stork.kube.resources import MigrationScheduleResource, SchedulePolicyResource
@@ -160,20 +159,7 @@ def _print(objects: list[dict[str, Any]], output: str) -> None:
         rows = [[o["metadata"]["name"], *(_cell(o, t) for t in POLICY_TYPES)] for o in objects]
         print_table(["NAME", "INTERVAL-MINUTES", "DAILY", "WEEKLY", "MONTHLY"], rows)
         return
-    doc: Any = (
-        objects[0]
-        if len(objects) == 1
-        else {
-            "apiVersion": "v1",
-            "items": objects,
-            "kind": "List",
-            "metadata": {"resourceVersion": ""},
-        }
-    )
-    if output == "json":
-        click.echo(json.dumps(doc, indent=4))
-    else:
-        click.echo(yaml.safe_dump(doc, sort_keys=True, width=1 << 20), nl=False)
+    print_objects(objects, output)
 
 
 @click.command()

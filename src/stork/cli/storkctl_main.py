@@ -6,7 +6,7 @@ from importlib.metadata import version
 
 import click
 
-from stork.cli import migration_cmd, schedulepolicy_cmd
+from stork.cli import migration_cmd, migrationschedule_cmd, schedulepolicy_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,7 +50,20 @@ def deactivate() -> None:
     """Stop migrated applications on this (destination) cluster."""
 
 
+@cli.group()
+def suspend() -> None:
+    """Suspend schedules."""
+
+
+@cli.group()
+def resume() -> None:
+    """Resume schedules."""
+
+
 schedulepolicy_cmd.register(create, get, delete, describe)
+migrationschedule_cmd.register(
+    {"create": create, "get": get, "delete": delete, "suspend": suspend, "resume": resume}
+)
 migration_cmd.register(activate, deactivate)
 
 
