@@ -9,8 +9,7 @@ import click
 from lightkube import ApiError
 from lightkube.resources.core_v1 import Namespace
 
-from stork.cli.errors import ServerError, UserError
-from stork.kube.config import KubeconfigError, make_client
+from stork.cli.common import api_error, connect
 from stork.migration.activation import activate_namespaces
 
 ALIASES = ("migrations", "migration")
@@ -34,11 +33,7 @@ def _run(
     kubeconfig: str | None,
     context: str | None,
 ) -> None:
-    try:
-        client = make_client(kubeconfig, context)
-    except KubeconfigError as e:
-        raise UserError(str(e)) from e
-    with client:
+    with connect(kubeconfig, context) as client:
         try:
             if all_namespaces:
                 names = sorted(
@@ -53,7 +48,7 @@ def _run(
                 client, names, activate, click.echo, lambda line: click.echo(line, err=True)
             )
         except ApiError as e:
-            raise ServerError(f"Error from server ({e.status.reason}): {e.status.message}") from e
+            raise api_error(e) from e
 
 
 @click.command()

@@ -10,10 +10,10 @@ from lightkube import ApiError, Client
 from lightkube.types import PatchType
 
 from stork.api.constants import API_VERSION
+from stork.cli.common import api_error, connect
 from stork.cli.errors import ServerError, UserError
 from stork.cli.formatting import duration, key_values, parse_time, print_objects, rfc822
 from stork.cli.table import print_table
-from stork.kube.config import KubeconfigError, make_client
 from stork.kube.resources import (
     ClusterPairResource,
     MigrationScheduleResource,
@@ -25,13 +25,6 @@ ALIASES = ("migrationschedule", "migrationschedules")
 RESOURCE = "migrationschedules.stork.libopenstorage.org"
 
 
-def _client(kubeconfig: str | None, context: str | None) -> Client:
-    try:
-        return make_client(kubeconfig, context)
-    except KubeconfigError as e:
-        raise UserError(str(e)) from e
-
-
 def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option("-n", "--namespace", default="default", show_default=True)(fn)
     fn = click.option("--context", help="kubeconfig context to use.")(fn)
@@ -40,17 +33,13 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
     )
 
 
-def _api_error(e: ApiError) -> ServerError:
-    return ServerError(f"Error from server ({e.status.reason}): {e.status.message}")
-
-
 def _exists(client: Client, resource: Any, name: str, namespace: str | None = None) -> bool:
     try:
         client.get(resource, name, namespace=namespace)
     except ApiError as e:
         if e.status.code == 404:
             return False
-        raise _api_error(e) from e
+        raise api_error(e) from e
     return True
 
 
@@ -114,7 +103,7 @@ def create(
     ns_selectors = key_values(namespace_selectors, "--namespace-selectors")
     if not ns_list and not ns_selectors:
         raise UserError("need to provide atleast one namespace or namespace selector to migrate")
-    with _client(kubeconfig, context) as client:
+    with connect(kubeconfig, context) as client:
         try:
             pair = client.get(ClusterPairResource, cluster_pair, namespace=namespace)
         except ApiError as e:
@@ -122,7 +111,7 @@ def create(
                 raise UserError(
                     f"unable to find the cluster pair {cluster_pair} in the {namespace} namespace"
                 ) from e
-            raise _api_error(e) from e
+            raise api_error(e) from e
         if not (
             _exists(client, NamespacedSchedulePolicyResource, schedule_policy_name, namespace)
             or _exists(client, SchedulePolicyResource, schedule_policy_name)
@@ -171,7 +160,7 @@ def create(
         try:
             client.create(MigrationScheduleResource.from_dict(obj))
         except ApiError as e:
-            raise _api_error(e) from e
+            raise api_error(e) from e
     click.echo(f"MigrationSchedule {name} created successfully")
 
 
@@ -203,7 +192,7 @@ def _select(
                     raise ServerError(
                         f'Error from server (NotFound): {RESOURCE} "{name}" not found'
                     ) from e
-                raise _api_error(e) from e
+                raise api_error(e) from e
     else:
         out = [dict(o) for o in client.list(MigrationScheduleResource, namespace=scope)]
         if names:
@@ -242,7 +231,7 @@ def get(
     context: str | None,
 ) -> None:
     """List MigrationSchedules."""
-    with _client(kubeconfig, context) as client:
+    with connect(kubeconfig, context) as client:
         objects = _select(client, names, cluster_pair, namespace, all_namespaces)
     if output != "table":
         if objects:
@@ -284,12 +273,12 @@ def _each(
 ) -> None:
     if not names and not cluster_pair:
         raise UserError("at least one argument needs to be provided for migration schedule name")
-    with _client(kubeconfig, context) as client:
+    with connect(kubeconfig, context) as client:
         for obj in _select(client, names, cluster_pair, namespace, False):
             try:
                 apply(client, obj)
             except ApiError as e:
-                raise _api_error(e) from e
+                raise api_error(e) from e
             click.echo(f"MigrationSchedule {obj['metadata']['name']} {action} successfully")
 
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import click
-from lightkube import ApiError, Client
+from lightkube import ApiError
 
 from stork.api.constants import API_VERSION
+from stork.cli.common import api_error, cluster_options, connect
 from stork.cli.errors import ServerError, UserError
 from stork.cli.formatting import print_objects
 from stork.cli.table import print_table
-from stork.kube.config import KubeconfigError, make_client
 from stork.kube.resources import MigrationScheduleResource, SchedulePolicyResource
 from stork.schedule import POLICY_TYPES, PolicyError, get_retain, next_trigger, validate_policy
 
@@ -24,20 +23,6 @@ _TYPE_FLAGS = {
     "Weekly": ("--day-of-week", "--time", "--retain"),
     "Monthly": ("--date-of-month", "--time", "--retain"),
 }
-
-
-def _client(kubeconfig: str | None, context: str | None) -> Client:
-    try:
-        return make_client(kubeconfig, context)
-    except KubeconfigError as e:
-        raise UserError(str(e)) from e
-
-
-def _cluster_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("--context", help="kubeconfig context to use.")(fn)
-    return click.option("--kubeconfig", type=click.Path(dir_okay=False), help="kubeconfig file.")(
-        fn
-    )
 
 
 def _not_found(name: str) -> UserError:
@@ -65,7 +50,7 @@ def _not_found(name: str) -> UserError:
 @click.option(
     "--time-zone", default=None, help="IANA zone of the time (default: the controller's)."
 )
-@_cluster_options
+@cluster_options
 @click.pass_context
 def create(
     ctx: click.Context,
@@ -126,11 +111,11 @@ def create(
         validate_policy(obj)
     except PolicyError as e:
         raise UserError(str(e)) from e
-    with _client(kubeconfig, context) as client:
+    with connect(kubeconfig, context) as client:
         try:
             client.create(SchedulePolicyResource.from_dict(obj))
         except ApiError as e:
-            raise ServerError(f"Error from server ({e.status.reason}): {e.status.message}") from e
+            raise api_error(e) from e
     click.echo(f"Schedule policy {name} created successfully")
 
 
@@ -171,10 +156,10 @@ def _print(objects: list[dict[str, Any]], output: str) -> None:
     default="table",
     show_default=True,
 )
-@_cluster_options
+@cluster_options
 def get(names: tuple[str, ...], output: str, kubeconfig: str | None, context: str | None) -> None:
     """List schedule policies (all, or the NAMES given)."""
-    with _client(kubeconfig, context) as client:
+    with connect(kubeconfig, context) as client:
         if names:
             objects = []
             for name in names:
@@ -194,10 +179,10 @@ def get(names: tuple[str, ...], output: str, kubeconfig: str | None, context: st
 
 @click.command()
 @click.argument("names", nargs=-1, required=True)
-@_cluster_options
+@cluster_options
 def delete(names: tuple[str, ...], kubeconfig: str | None, context: str | None) -> None:
     """Delete schedule policies that no MigrationSchedule uses."""
-    with _client(kubeconfig, context) as client:
+    with connect(kubeconfig, context) as client:
         users: dict[str, list[str]] = {}
         for s in client.list(MigrationScheduleResource, namespace="*"):
             policy = (s.get("spec") or {}).get("schedulePolicyName")
@@ -221,11 +206,11 @@ def delete(names: tuple[str, ...], kubeconfig: str | None, context: str | None) 
 
 @click.command()
 @click.argument("names", nargs=-1, required=True)
-@_cluster_options
+@cluster_options
 def describe(names: tuple[str, ...], kubeconfig: str | None, context: str | None) -> None:
     """Show a policy's sections, its validity and its next trigger times."""
     now = dt.datetime.now(dt.UTC)
-    with _client(kubeconfig, context) as client:
+    with connect(kubeconfig, context) as client:
         for i, name in enumerate(names):
             try:
                 obj = dict(client.get(SchedulePolicyResource, name))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -12,23 +10,13 @@ from lightkube import ApiError
 from lightkube.core.exceptions import ConfigError
 
 from stork.api.crd import CRDS, crd_manifest
+from stork.cli.common import cluster_options
 from stork.cli.errors import friendly_errors
 from stork.cli.sandbox_cmd import sandbox
 from stork.controller import manager
 from stork.controller.manager import ControllerOptions
 from stork.kube.config import KubeconfigError, load_config, make_client
 from stork.kube.crds import CrdInstallError, apply_crds
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _cluster_options(fn: F) -> F:
-    """--kubeconfig and --context, as kubectl has them."""
-    fn = click.option("--context", help="kubeconfig context to use.")(fn)
-    return click.option(
-        "--kubeconfig", type=click.Path(dir_okay=False), help="Path to a kubeconfig."
-    )(fn)
-
 
 CONNECTION_ERRORS = (KubeconfigError, ConfigError, CrdInstallError, ApiError, OSError)
 
@@ -42,7 +30,7 @@ cli.add_command(sandbox)
 
 
 @cli.command()
-@_cluster_options
+@cluster_options
 @friendly_errors(*CONNECTION_ERRORS)
 def install(kubeconfig: str | None, context: str | None) -> None:
     """Apply the CRDs (server-side apply) and wait until they are Established. Idempotent."""
@@ -62,7 +50,7 @@ def _time_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 
 
 @cli.command()
-@_cluster_options
+@cluster_options
 @click.option(
     "--time-zone",
     callback=_time_zone,
