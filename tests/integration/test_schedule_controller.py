@@ -275,3 +275,34 @@ def test_deleting_the_schedule_deletes_its_migrations(
         assert list(clusters.source.list(MigrationScheduleResource, namespace=namespace)) == []
 
     run(clusters, namespace, clock, scenario)
+
+
+def test_daily_run_missed_while_down_is_caught_up_once(
+    clusters: Clusters, namespace: str, pair: str
+) -> None:
+    make_policy(clusters, "nightly", {"daily": {"time": "1:00AM"}, "timeZone": "UTC"})
+    created = dt.datetime.fromisoformat(
+        make_schedule(clusters, namespace, "nightly")["metadata"]["creationTimestamp"].replace(
+            "Z", "+00:00"
+        )
+    )
+    # The controller was down for three nights.
+    clock = FakeClock(created + dt.timedelta(days=3, hours=2))
+
+    async def scenario(h: Harness) -> None:
+        assert await h.reconcile() is None
+        daily = h.items("Daily")
+        assert len(daily) == 1
+        assert daily[0]["name"].startswith("sched-daily-")
+        finish(clusters, namespace, daily[0]["name"])
+        h.clock.advance(minutes=1)
+        wait = await h.reconcile()
+        assert len(h.items("Daily")) == 1  # one catch-up, not three
+        next_run = h.clock.t.replace(hour=1, minute=0, second=0, microsecond=0)
+        if next_run <= h.clock.t:
+            next_run += dt.timedelta(days=1)
+        # Sleeps until the next run, but at most an hour (a periodic re-check).
+        expected = min(3600.0, (next_run - h.clock.t).total_seconds())
+        assert wait == pytest.approx(expected)
+
+    run(clusters, namespace, clock, scenario)

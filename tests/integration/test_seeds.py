@@ -22,7 +22,8 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Namespace
 
 from stork.sandbox.seeds import seed_objects, seed_text
-from tests.integration.conftest import Clusters
+from tests.integration.conftest import Clusters, RunningController
+from tests.waiting import wait_for
 
 KUBECTL = shutil.which("kubectl", path=str(Path(sys.executable).parent)) or "kubectl"
 SEED_NAMESPACES = ("migrationnamespace", "mysql")
@@ -144,3 +145,48 @@ def test_schema_rejects_bad_policies(
     assert result.stderr.startswith('The SchedulePolicy "bad-policy" is invalid: policy.')
     assert re.search(rf"\.{field}: (Invalid|Unsupported) value", result.stderr)
     assert "Traceback" not in result.stderr
+
+
+def test_seed_schedule_runs_at_once_then_every_minute(
+    clusters: Clusters, seed_namespaces: None, controller: RunningController
+) -> None:
+    """Real time: the seeds' 1-minute schedule migrates the namespace now and a minute later."""
+    for obj in seed_objects(clusters.sandbox.credentials("destination")):
+        result = kubectl(clusters, "apply", "-f", "-", stdin=yaml.safe_dump(obj))
+        assert result.returncode == 0, result.stderr
+
+    def successful() -> list[str]:
+        listed = _get(clusters, "migration", "-n", "migrationnamespace")["items"]
+        return sorted(
+            m["metadata"]["name"]
+            for m in listed
+            if (m.get("status") or {}).get("status") == "Successful"
+        )
+
+    first = wait_for(successful, 60, "the first migration")
+    assert first[0].startswith("mysqlmigrationschedule-interval-")
+    second = wait_for(lambda: [n for n in successful() if n not in first], 100, "the next minute's")
+    assert len(second) == 1
+    described = kubectl(
+        clusters,
+        "describe",
+        "migrationschedule",
+        "mysqlmigrationschedule",
+        "-n",
+        "migrationnamespace",
+    ).stdout
+    assert "Interval:" in described
+    assert f"Scheduled migration ({first[0]}) completed successfully" in described
+    kubectl(
+        clusters,
+        "delete",
+        "migrationschedule",
+        "mysqlmigrationschedule",
+        "-n",
+        "migrationnamespace",
+    )
+    wait_for(
+        lambda: not _get(clusters, "migration", "-n", "migrationnamespace")["items"],
+        30,
+        "the migrations to go",
+    )
