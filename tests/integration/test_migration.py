@@ -437,3 +437,67 @@ def test_activate_in_a_missing_namespace_is_one_clear_error(clusters: Clusters) 
     assert (
         result.stderr.strip() == 'Error from server (NotFound): namespaces "no-such-ns" not found'
     )
+
+
+def test_storkctl_create_wait_get_delete_migration(
+    clusters: Clusters, app: str, controller: RunningController
+) -> None:
+    storkctl = [sys.executable, "-m", "stork.cli.storkctl_main"]
+    common = ["-n", app, "--kubeconfig", str(clusters.kubeconfig("source"))]
+    wait_for(lambda: _pair_status(clusters, app) == "Ready", 30, "the pair to be Ready")
+    created = subprocess.run(
+        [
+            *storkctl,
+            "create",
+            "migration",
+            "cli",
+            "-c",
+            "remote",
+            "--namespaces",
+            app,
+            "--startApplications=false",
+            "--includeVolumes=false",
+            "--wait",
+            *common,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+    lines = created.stdout.splitlines()
+    assert lines[0] == "Migration cli created successfully"
+    assert lines[-1].startswith("Final/Successful: ")
+    spec = clusters.source.get(MigrationResource, "cli", namespace=app)["spec"]
+    assert (spec["startApplications"], spec["includeVolumes"], spec["includeResources"]) == (
+        False,
+        False,
+        True,
+    )
+
+    table = subprocess.run(
+        [*storkctl, "get", "migration", *common], capture_output=True, text=True, check=True
+    ).stdout
+    header, row = table.splitlines()
+    assert header.split()[:6] == ["NAME", "CLUSTERPAIR", "STAGE", "STATUS", "VOLUMES", "RESOURCES"]
+    cells = row.split()
+    assert cells[:5] == ["cli", "remote", "Final", "Successful", "0/0"]
+    done, total = cells[5].split("/")
+    assert done == total
+    assert int(total) > 5
+
+    deleted = subprocess.run(
+        [*storkctl, "delete", "migration", "cli", *common],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert deleted.stdout == "Migration cli deleted successfully\n"
+    missing = subprocess.run(
+        [*storkctl, "get", "migration", "cli", *common], capture_output=True, text=True, check=False
+    )
+    assert missing.returncode == 1
+    assert (
+        missing.stderr.strip()
+        == 'Error from server (NotFound): migrations.stork.libopenstorage.org "cli" not found'
+    )

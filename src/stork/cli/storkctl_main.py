@@ -65,6 +65,7 @@ migrationschedule_cmd.register(
     {"create": create, "get": get, "delete": delete, "suspend": suspend, "resume": resume}
 )
 migration_cmd.register(activate, deactivate)
+migration_cmd.register_crud({"create": create, "get": get, "delete": delete})
 
 
 def main() -> None:
