@@ -22,7 +22,7 @@ controlplane: $(STAMP)
 	@if [ -n "$$KUBEBUILDER_ASSETS" ]; then \
 		echo "[controlplane] using KUBEBUILDER_ASSETS=$$KUBEBUILDER_ASSETS"; \
 	else \
-		eval "$$($(BIN)/python -m stork.sandbox.binaries)" && \
+		eval "$$($(BIN)/python -c 'from stork.sandbox.binaries import main; main()')" && \
 		KVER=$$KVER ETCD_VER=$$ETCD_VER OUT=$$OUT bash hack/build-controlplane.sh >/dev/null; \
 	fi
 

@@ -46,6 +46,25 @@ def key_values(text: str | None, flag: str) -> dict[str, str]:
     return out
 
 
+class _GoYamlDumper(yaml.SafeDumper):
+    """PyYAML, but empty strings as ``""`` like Go's YAML printer (not ``''``)."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if value == "" else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_GoYamlDumper.add_representer(str, _str)
+
+
+def to_yaml(doc: Any) -> str:
+    """YAML as kubectl/storkctl print it: sorted keys, no line folding, ``""`` for empty."""
+    return yaml.dump(
+        doc, Dumper=_GoYamlDumper, sort_keys=True, width=1 << 20, default_flow_style=False
+    )
+
+
 def print_objects(objects: list[dict[str, Any]], output: str) -> None:
     """``-o json|yaml`` as storkctl prints it: one object as is, several as a v1 List."""
     doc: Any = (
@@ -61,4 +80,4 @@ def print_objects(objects: list[dict[str, Any]], output: str) -> None:
     if output == "json":
         click.echo(json.dumps(doc, indent=4))
     else:
-        click.echo(yaml.safe_dump(doc, sort_keys=True, width=1 << 20), nl=False)
+        click.echo(to_yaml(doc), nl=False)

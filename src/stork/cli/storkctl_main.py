@@ -6,7 +6,12 @@ from importlib.metadata import version
 
 import click
 
-from stork.cli import migration_cmd, migrationschedule_cmd, schedulepolicy_cmd
+from stork.cli import (
+    clusterpair_cmd,
+    migration_cmd,
+    migrationschedule_cmd,
+    schedulepolicy_cmd,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,7 +65,13 @@ def resume() -> None:
     """Resume schedules."""
 
 
+@cli.group(hidden=True)  # Stork marks `generate` deprecated (use create): hidden, still works
+def generate() -> None:
+    """Generate objects."""
+
+
 schedulepolicy_cmd.register(create, get, delete, describe)
+clusterpair_cmd.register({"generate": generate, "create": create, "get": get, "delete": delete})
 migrationschedule_cmd.register(
     {"create": create, "get": get, "delete": delete, "suspend": suspend, "resume": resume}
 )
