@@ -69,23 +69,47 @@ def main() -> int:
             applied = apply_crds(client, [crd_manifest(info) for info in CRDS])
         print(f"  {name}: " + ", ".join(f"{a.name.split('.')[0]} {a.action}" for a in applied))
 
-    step("Applying the documentation's objects on the source cluster")
-    print("(the ClusterPair's server is the destination sandbox's loopback URL)")
     source = sandbox.kubeconfig("source")
+    destination = sandbox.kubeconfig("destination")
     files = args.dir / "demo"
     files.mkdir(parents=True, exist_ok=True)
+    step("Pairing: generate the ClusterPair on the destination")
+    pair = files / "clusterpair.yaml"
+    print("$ storkctl generate clusterpair -n migrationnamespace remotecluster > clusterpair.yaml")
+    generated = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "stork.cli.storkctl_main",
+            "generate",
+            "clusterpair",
+            "-n",
+            "migrationnamespace",
+            "remotecluster",
+        ],
+        env={**os.environ, "KUBECONFIG": str(destination)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pair.write_text(generated.stdout)
+    pair.chmod(0o600)  # it holds the destination's credentials
+    print("(credentials elided) " + " ".join(generated.stdout.split()[:12]) + " ...")
+
+    step("Applying the pair and the documentation's policy and schedule on the source")
     for name, obj in zip(SEED_FILES, seed_objects(sandbox.credentials("destination")), strict=True):
-        path = files / name
-        path.write_text(yaml.safe_dump(obj, sort_keys=False, width=1 << 20))
-        path.chmod(0o600)  # the ClusterPair holds the destination's private key
+        if obj["kind"] != "ClusterPair":
+            (files / name).write_text(yaml.safe_dump(obj, sort_keys=False, width=1 << 20))
     namespaces = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
         for ns in ("migrationnamespace", "mysql")
     ]
     (files / "namespaces.yaml").write_text(yaml.safe_dump_all(namespaces, sort_keys=False))
     run(source, "apply", "-f", str(files / "namespaces.yaml"))
+    run(source, "create", "-f", str(pair))
     for name in SEED_FILES:
-        run(source, "apply", "-f", str(files / name))
+        if name != "clusterpair.yaml":
+            run(source, "apply", "-f", str(files / name))
 
     step("A sample application in migrationnamespace on the source")
     (files / "app.yaml").write_text(SAMPLE_APP)
@@ -116,7 +140,6 @@ def main() -> int:
         controller.wait(timeout=30)
 
     step("The application on the destination: scaled to 0, replicas recorded for activation")
-    destination = sandbox.kubeconfig("destination")
     run(destination, "get", "deployment,service,configmap,secret,pvc", "-n", "migrationnamespace")
     run(
         destination,
