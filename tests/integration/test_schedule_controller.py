@@ -306,3 +306,97 @@ def test_daily_run_missed_while_down_is_caught_up_once(
         assert wait == pytest.approx(expected)
 
     run(clusters, namespace, clock, scenario)
+
+
+def test_weekly_and_monthly_fire_on_their_day(
+    clusters: Clusters, namespace: str, pair: str
+) -> None:
+    make_policy(
+        clusters,
+        "weekly-monthly",
+        {
+            "weekly": {"day": "Sun", "time": "6:00PM"},
+            "monthly": {"date": 31, "time": "6:00PM"},
+            "timeZone": "UTC",
+        },
+    )
+    created = dt.datetime.fromisoformat(
+        make_schedule(clusters, namespace, "weekly-monthly")["metadata"][
+            "creationTimestamp"
+        ].replace("Z", "+00:00")
+    )
+    # The first Sunday 18:00 after creation, and a moment after it.
+    sunday = (created + dt.timedelta(days=(6 - created.weekday()) % 7)).replace(
+        hour=18, minute=0, second=0, microsecond=0
+    )
+    if sunday <= created:
+        sunday += dt.timedelta(days=7)
+    clock = FakeClock(sunday - dt.timedelta(minutes=1))
+
+    async def scenario(h: Harness) -> None:
+        wait = await h.reconcile()
+        assert h.items("Weekly") == []
+        assert wait is not None
+        assert wait <= 60.0  # sleeps until the coming Sunday 18:00 (or an earlier month end)
+        h.clock.t = sunday
+        if not h.items("Monthly"):
+            assert await h.reconcile() is None
+        fired = h.items("Weekly") or h.items("Monthly")
+        assert len(fired) == 1
+        assert fired[0]["name"].startswith(
+            "sched-weekly-" if h.items("Weekly") else "sched-monthly-"
+        )
+
+    run(clusters, namespace, clock, scenario)
+
+
+def test_policy_edited_while_in_use_takes_effect(
+    clusters: Clusters, namespace: str, pair: str
+) -> None:
+    make_policy(clusters, "editable", {"interval": {"intervalMinutes": 600}})
+    make_schedule(clusters, namespace, "editable")
+    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+
+    async def scenario(h: Harness) -> None:
+        await h.reconcile()
+        first = h.items("Interval")[0]["name"]
+        finish(clusters, namespace, first)
+        h.clock.advance(minutes=5)
+        assert await h.reconcile() == pytest.approx(3600.0)  # 595 min away: re-check in an hour
+        make_policy(clusters, "editable", {"interval": {"intervalMinutes": 5}})
+        assert await h.reconcile() is None  # due under the edited policy: started at once
+        assert len(h.items("Interval")) == 2
+
+    run(clusters, namespace, clock, scenario)
+
+
+def test_activated_destination_copy_suspends_an_auto_suspend_schedule(
+    clusters: Clusters, namespace: str, pair: str
+) -> None:
+    make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
+    make_schedule(clusters, namespace, "every-minute", autoSuspend=True)
+    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+
+    async def scenario(h: Harness) -> None:
+        await h.reconcile()
+        copy_ = clusters.destination.get(MigrationScheduleResource, "sched", namespace=namespace)
+        assert copy_["metadata"]["annotations"]["stork.libopenstorage.org/static-copy"] == "true"
+        assert copy_["spec"]["suspend"] is True
+        finish(clusters, namespace, h.items("Interval")[0]["name"])
+        clusters.destination.patch(
+            MigrationScheduleResource.Status,
+            "sched",
+            {"status": {"applicationActivated": True}},
+            namespace=namespace,
+            patch_type=PatchType.MERGE,
+        )
+        h.clock.advance(minutes=2)
+        assert await h.reconcile() is None
+        assert schedule(clusters, namespace)["spec"]["suspend"] is True
+        assert len(h.items("Interval")) == 1
+        assert (
+            "Suspended: Suspending migration schedule since migrated apps on remote cluster are active"
+            in events(clusters, namespace)
+        )
+
+    run(clusters, namespace, clock, scenario)
