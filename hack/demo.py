@@ -125,6 +125,9 @@ def main() -> int:
         run(source, "get", "clusterpair", "-n", "migrationnamespace")
         run(source, "get", "schedulepolicy", "testpolicy")
         storkctl(source, "get", "schedulepolicy", "testpolicy")
+        storkctl(source, "get", "clusterpair", "-n", "migrationnamespace")
+        storkctl(source, "get", "migrationschedule", "-n", "migrationnamespace")
+        storkctl(source, "get", "migration", "-n", "migrationnamespace")
         run(source, "get", "migrationschedule", "-n", "migrationnamespace")
         run(source, "get", "migration", "-n", "migrationnamespace")
         run(
