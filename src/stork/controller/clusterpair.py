@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 import httpx2
@@ -84,11 +85,20 @@ class ClusterPairReconciler:
         self._events = events
         self.recheck_seconds = recheck_seconds
         self.probe_timeout = probe_timeout
+        # key -> (generation, monotonic time) of the last probe: a status-only change (ours,
+        # or anyone's) does not make the destination worth asking again before it is due.
+        self._probed: dict[ObjectKey, tuple[Any, float]] = {}
 
     async def reconcile(self, key: ObjectKey, obj: dict[str, Any] | None) -> float | None:
         """Probe the destination and record the outcome; look again after ``recheck_seconds``."""
         if obj is None or (obj.get("metadata") or {}).get("deletionTimestamp"):
+            self._probed.pop(key, None)
             return None
+        generation = (obj.get("metadata") or {}).get("generation")
+        last = self._probed.get(key)
+        now_mono = time.monotonic()
+        if last is not None and last[0] == generation and now_mono - last[1] < self.recheck_seconds:
+            return self.recheck_seconds - (now_mono - last[1])
         spec = obj.get("spec") or {}
         old = dict(obj.get("status") or {})
         storage = (
@@ -99,7 +109,6 @@ class ClusterPairReconciler:
         ready, reason, message = await probe_destination(spec.get("config"), self.probe_timeout)
         scheduler = ClusterPairStatus.READY if ready else ClusterPairStatus.ERROR
         now = dt.datetime.now(dt.UTC)
-        generation = (obj.get("metadata") or {}).get("generation")
         conditions = list(old.get("conditions") or [])
         conditions = set_condition(
             conditions, "SchedulerReady", ready, reason, message, generation, now
@@ -137,6 +146,7 @@ class ClusterPairReconciler:
                 await self._events.record(obj, NORMAL, "Ready", SCHEDULER_PAIRED)
             else:
                 await self._events.record(obj, WARNING, "Error", message)
+        self._probed[key] = (generation, now_mono)
         return self.recheck_seconds
 
 
