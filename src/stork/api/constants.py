@@ -13,6 +13,9 @@ FIELD_MANAGER = "stork"
 
 ANNOTATION_PREFIX = "stork.libopenstorage.org/"
 MIGRATION_REPLICAS_ANNOTATION = "stork.openstorage.org/migrationReplicas"
+# The name Stork's code writes (its documentation says the one above); read as a fallback so
+# that workloads migrated by Stork itself can be activated by us.
+STORK_MIGRATION_REPLICAS_ANNOTATION = "stork.libopenstorage.org/migrationReplicas"
 FINALIZER = "stork.libopenstorage.org/finalizer-cleanup"
 SCHEDULE_ANNOTATION = "stork.libopenstorage.org/migration-schedule-name"
 STATIC_COPY_ANNOTATION = "stork.libopenstorage.org/static-copy"

@@ -1,6 +1,7 @@
 """Starting (and stopping) migrated applications on the destination: `storkctl activate`.
 
-Workloads get back the replica count recorded in ``stork.openstorage.org/migrationReplicas``;
+Workloads get back the replica count recorded in ``stork.openstorage.org/migrationReplicas``
+(or Stork's ``stork.libopenstorage.org/migrationReplicas``);
 exactly the CronJobs a migration suspended get back their own ``suspend`` value (Stork
 un-suspends every CronJob of the namespace); the MigrationSchedules that migrated these
 namespaces are marked ``applicationActivated`` so that their source copies stop overwriting them.
@@ -16,7 +17,7 @@ from lightkube.resources.apps_v1 import Deployment, ReplicaSet, StatefulSet
 from lightkube.resources.batch_v1 import CronJob
 from lightkube.types import PatchType
 
-from stork.api.constants import STATIC_COPY_ANNOTATION
+from stork.api.constants import STATIC_COPY_ANNOTATION, STORK_MIGRATION_REPLICAS_ANNOTATION
 from stork.kube.resources import MigrationScheduleResource
 from stork.migration.transform import CRONJOB_SUSPEND_ANNOTATION, MIGRATION_REPLICAS_ANNOTATION
 from stork.migration.transform.pipeline import MIGRATION_NAMESPACE_ANNOTATION
@@ -45,7 +46,9 @@ def scale(client: Client, namespace: str, activate: bool, say: Say, warn: Say) -
             annotations = _annotations(obj)
             if resource is ReplicaSet and obj.metadata and obj.metadata.ownerReferences:
                 continue
-            recorded = annotations.get(MIGRATION_REPLICAS_ANNOTATION)
+            recorded = annotations.get(
+                MIGRATION_REPLICAS_ANNOTATION, annotations.get(STORK_MIGRATION_REPLICAS_ANNOTATION)
+            )
             if recorded is None:
                 continue
             schedule_ns = schedule_ns or annotations.get(MIGRATION_NAMESPACE_ANNOTATION)

@@ -1,34 +1,40 @@
-"""Jobs: the controller-uid labels of the source do not travel."""
+"""Jobs: the labels that tie a Job to its source uid do not travel."""
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Mapping
 from typing import Any
 
-_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
+from stork.migration.transform._objects import Obj, get_in, group_kind, set_in, without_in
+
+#: Labels the source's API server derived from the Job's uid (legacy and current spelling).
+CONTROLLER_UID_LABELS = frozenset({"controller-uid", "batch.kubernetes.io/controller-uid"})
+_LABEL_PATHS = (
+    ("metadata", "labels"),
+    ("spec", "selector", "matchLabels"),
+    ("spec", "template", "metadata", "labels"),
+)
 
 
-def _drop(labels: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (labels or {}).items() if k not in _UID_LABELS}
+def clean_job(obj: Mapping[str, Any]) -> Obj:
+    """A Job without controller-uid labels (other objects: a plain copy).
 
-
-def clean_job(obj: dict[str, Any]) -> dict[str, Any]:
-    """Remove controller-uid labels; drop a selector that becomes empty (it is regenerated)."""
-    if obj.get("kind") != "Job":
-        return obj
-    out = copy.deepcopy(obj)
-    meta = out.get("metadata") or {}
-    if "labels" in meta:
-        meta["labels"] = _drop(meta["labels"])
-    spec = out.get("spec") or {}
-    selector = spec.get("selector")
-    if isinstance(selector, dict):
-        selector["matchLabels"] = _drop(selector.get("matchLabels"))
-        if not selector["matchLabels"]:
-            del selector["matchLabels"]
-        if not selector and not spec.get("manualSelector"):
-            del spec["selector"]
-    template_meta = (spec.get("template") or {}).get("metadata")
-    if isinstance(template_meta, dict) and "labels" in template_meta:
-        template_meta["labels"] = _drop(template_meta["labels"])
+    ``controller-uid`` and ``batch.kubernetes.io/controller-uid`` are removed from the Job's
+    labels, its ``spec.selector.matchLabels`` and its pod template's labels, as Stork does: the
+    destination's API server would reject a selector naming another Job's uid. A selector left
+    empty is removed unless ``spec.manualSelector`` is true, and the API server generates a new
+    one (it adds the new uid labels to the template too); an emptied label map is removed.
+    """
+    out = dict(obj)
+    if group_kind(obj) != ("batch", "Job"):
+        return out
+    for path in _LABEL_PATHS:
+        labels = get_in(obj, *path)
+        if not isinstance(labels, Mapping) or not CONTROLLER_UID_LABELS & labels.keys():
+            continue
+        kept = {k: v for k, v in labels.items() if k not in CONTROLLER_UID_LABELS}
+        out = set_in(out, path, kept) if kept else without_in(out, path)
+    selector = get_in(out, "spec", "selector")
+    if selector == {} and get_in(out, "spec", "manualSelector") is not True:
+        out = without_in(out, ("spec", "selector"))
     return out

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
+from stork.migration.transform._objects import Obj
 from stork.migration.transform.jobs import clean_job
 from stork.migration.transform.metadata import clean_metadata
 from stork.migration.transform.rancher import map_projects
@@ -15,15 +17,24 @@ from stork.migration.transform.service import clear_service_addresses
 from stork.migration.transform.volumes import prepare_volume
 from stork.migration.transform.workloads import scale_down
 
+#: Annotation ``"true"`` on every object a migration applies (a purge considers only these).
 MIGRATED_ANNOTATION = "stork.libopenstorage.org/migrated"
 MIGRATION_NAME_ANNOTATION = "stork.libopenstorage.org/migrationName"
 MIGRATION_NAMESPACE_ANNOTATION = "stork.libopenstorage.org/migrationNamespace"
 MIGRATION_TIME_ANNOTATION = "stork.libopenstorage.org/migrationTime"
+#: Go's ``2006-01-02-150405``.
+MIGRATION_TIME_FORMAT = "%Y-%m-%d-%H%M%S"
 
 
 @dataclass(frozen=True)
 class TransformContext:
-    """What the transforms need to know about the migration."""
+    """What the transforms need to know about the migration.
+
+    ``project_mappings`` is the ClusterPair's Rancher ``projectMappings`` (copied, read-only);
+    ``namespaces`` are the migrated namespaces. ``include_volumes`` changes no transform (PVs
+    are ``Retain`` either way, see ``volumes``); it is here so that the context describes the
+    migration completely.
+    """
 
     start_applications: bool = False
     project_mappings: Mapping[str, str] = field(default_factory=dict)
@@ -31,15 +42,27 @@ class TransformContext:
     skip_service_update: bool = False
     include_volumes: bool = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "project_mappings", MappingProxyType(dict(self.project_mappings)))
+        object.__setattr__(self, "namespaces", frozenset(self.namespaces))
 
-def transform(obj: Mapping[str, Any], ctx: TransformContext) -> dict[str, Any]:
-    """The destination form of ``obj`` (a new dict; ``obj`` is not modified).
 
-    Order: metadata cleaned (identity, server fields, status); kind-specific changes (Service
-    addresses, Job labels, ClusterRoleBinding subjects, PV/PVC binding); scale-down unless
-    startApplications; Rancher project mapping last, so it sees every label we added.
+def transform(obj: Mapping[str, Any], ctx: TransformContext) -> Obj:
+    """The destination form of the source object ``obj``; ``obj`` is not modified, and the
+    result shares nothing with it. No content hash and no per-migration annotations here.
+
+    Order:
+
+    1. ``clean_metadata``: metadata reduced, ``status`` dropped; its deep copy is what makes
+       the result independent of ``obj`` (the later steps copy only what they change).
+    2. Per kind, each a no-op for other kinds: ``clear_service_addresses`` (Service),
+       ``clean_job`` (Job), ``filter_subjects`` (ClusterRoleBinding), ``prepare_volume``
+       (PersistentVolume, PersistentVolumeClaim).
+    3. ``scale_down`` (workloads, CronJobs), after the cleaning so that its records are made
+       from what travels.
+    4. ``map_projects`` last, so that it sees the final labels and annotations.
     """
-    out = clean_metadata(dict(obj))
+    out = clean_metadata(obj)
     out = clear_service_addresses(out, ctx.skip_service_update)
     out = clean_job(out)
     out = filter_subjects(out, ctx.namespaces)
@@ -48,11 +71,15 @@ def transform(obj: Mapping[str, Any], ctx: TransformContext) -> dict[str, Any]:
     return map_projects(out, ctx.project_mappings)
 
 
-def migration_annotations(name: str, namespace: str, when: dt.datetime) -> dict[str, str]:
-    """Stork's per-migration annotations (time as Stork writes it, in the controller's zone)."""
+def migration_annotations(name: str, namespace: str, time: dt.datetime) -> dict[str, str]:
+    """Stork's annotations on every object a migration applies.
+
+    ``time`` is written in the controller's local time zone, as Stork does (a naive datetime is
+    taken as local time already), in Go's ``2006-01-02-150405`` layout.
+    """
     return {
         MIGRATED_ANNOTATION: "true",
         MIGRATION_NAME_ANNOTATION: name,
         MIGRATION_NAMESPACE_ANNOTATION: namespace,
-        MIGRATION_TIME_ANNOTATION: when.astimezone().strftime("%Y-%m-%d-%H%M%S"),
+        MIGRATION_TIME_ANNOTATION: time.astimezone().strftime(MIGRATION_TIME_FORMAT),
     }
