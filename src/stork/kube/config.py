@@ -28,7 +28,10 @@ def _read(path: Path) -> dict[str, Any]:
     except OSError as e:
         raise KubeconfigError(f"cannot read kubeconfig {path}: {e.strerror}") from e
     except yaml.YAMLError as e:
-        raise KubeconfigError(f"kubeconfig {path} is not valid YAML: {e}") from e
+        # Only the position: PyYAML's message quotes the offending line, which may hold a token.
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise KubeconfigError(f"kubeconfig {path} is not valid YAML{where}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
