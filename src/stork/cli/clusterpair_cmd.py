@@ -1,287 +1,230 @@
 """``storkctl generate|create|get|delete clusterpair`` (aliases clusterpairs, cp).
 
-``generate`` runs against the destination and prints the pair for the source; ``create`` (Metro
-DR, ``--mode sync-dr``) creates it in the source and, unless ``-u``, the reverse pair in the
-destination. Credentials are never echoed in messages.
+``generate`` runs against the destination and prints the pair to apply on the source;
+``create --mode sync-dr`` creates it in the source and, unless ``-u``, the reverse pair in the
+destination; ``get`` prints Stork's table; ``delete`` exists here (Stork has none).
 """
 
 from __future__ import annotations
 
-import re
-import sys
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
-from lightkube import ApiError, Client
-from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.core_v1 import Namespace
+from lightkube import Client
 
-from stork.api.constants import API_VERSION
-from stork.cli.common import api_error, cluster_options, connect
+from stork.cli.clusterpair_create import check_files, check_mode, create_pairs
+from stork.cli.clusterpair_input import (
+    MAPPING_FORMAT,
+    check_namespace,
+    check_pair_name,
+    exactly_one_name,
+    parse_project_mappings,
+    parse_storage_options,
+)
+from stork.cli.clusterpair_kube import (
+    RESOURCE,
+    client_for,
+    delete_pair,
+    get_pair,
+    list_pairs,
+    server_errors,
+)
+from stork.cli.clusterpair_spec import auth_warnings, load_minified, pair_object, stork_config
+from stork.cli.common import cluster_options
 from stork.cli.errors import ServerError, UserError
-from stork.cli.formatting import key_values, parse_time, print_objects, rfc822, to_yaml
+from stork.cli.output import output_option, parse_time, print_empty, print_objects, render, rfc822
 from stork.cli.table import print_table
-from stork.kube.config import KubeconfigError, kubeconfig_paths, load_config_dict, make_client
-from stork.kube.pairconfig import PairConfigError, exec_users, minify, to_stork_layout
-from stork.kube.resources import ClusterPairResource
 
 ALIASES = ("clusterpair", "clusterpairs", "cp")
-RESOURCE = "clusterpairs.stork.libopenstorage.org"
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+COLUMNS = ("NAME", "STORAGE-STATUS", "SCHEDULER-STATUS", "CREATED")
+_MAPPINGS_HELP = (
+    "Project mappings between source and destination clusters (Rancher): comma-separated "
+    f"{MAPPING_FORMAT} pairs."
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _check_names(name: str, namespace: str) -> None:
-    """DNS-1123 checks with the Kubernetes messages Stork prints."""
-    if len(name) > 253 or not _SUBDOMAIN.match(name):
-        raise UserError(
-            f'the Name "{name}" is not valid: [a lowercase RFC 1123 subdomain must consist '
-            "of lower case alphanumeric characters, '-' or '.', and must start and end with an "
-            "alphanumeric character (e.g. 'example.com', regex used for validation is "
-            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')]"
-        )
-    if len(namespace) > 63 or not _LABEL.match(namespace):
-        raise UserError(
-            f'the Namespace "{namespace}" is not valid: [a lowercase RFC 1123 label must '
-            "consist of lower case alphanumeric characters or '-', and must start and end "
-            "with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
-            "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')]"
-        )
+def global_options(fn: F) -> F:
+    """storkctl's global flags, also accepted after the sub-command (``-n`` defaults to
+    ``default`` as in Stork, not to the kubeconfig context's namespace)."""
+    fn = output_option(fn)
+    fn = cluster_options(fn)
+    return click.option(
+        "-n",
+        "--namespace",
+        default="default",
+        show_default=True,
+        help="The namespace scope for this request.",
+    )(fn)
 
 
-def pair_object(
-    name: str,
-    namespace: str,
-    config: dict[str, Any],
-    options: dict[str, str] | None,
-    mappings: dict[str, str],
-) -> dict[str, Any]:
-    """A ClusterPair in Stork's generated layout."""
-    platform: dict[str, Any] = {"rancher": {"projectMappings": mappings}} if mappings else {}
-    return {
-        "apiVersion": API_VERSION,
-        "kind": "ClusterPair",
-        "metadata": {"creationTimestamp": None, "name": name, "namespace": namespace},
-        "spec": {
-            "config": config,
-            "options": {"insert_storage_options_here": ""} if options is None else options,
-            "platformOptions": platform,
-        },
-        "status": {"remoteStorageId": "", "schedulerStatus": "", "storageStatus": ""},
-    }
-
-
-def _stork_config(kubeconfig: str | None, context: str | None) -> dict[str, Any]:
-    """The chosen context's kubeconfig, files inlined, in Stork's layout; warns on exec users."""
-    try:
-        merged = load_config_dict(kubeconfig)
-        config = to_stork_layout(minify(merged, context), str(kubeconfig_paths(kubeconfig)[0]))
-    except (KubeconfigError, PairConfigError) as e:
-        raise UserError(str(e)) from e
-    for user in exec_users(config):
-        click.echo(
-            f"warning: user {user} authenticates with an exec plugin; the stork controller "
-            "must have that plugin installed to reach this cluster",
-            err=True,
-        )
-    return config
-
-
-def _mappings(text: str | None) -> dict[str, str]:
-    return key_values(text, "--project-mappings")
+def _not_found(name: str) -> str:
+    return f'Error from server (NotFound): {RESOURCE} "{name}" not found'
 
 
 @click.command()
-@click.argument("name")
-@click.option("-n", "--namespace", default="default", show_default=True)
-@click.option("-s", "--storageoptions", default=None, help="Storage options k=v,...")
-@click.option("--project-mappings", default=None, help="Rancher projects source=destination,...")
-@cluster_options
+@click.argument("names", nargs=-1, metavar="NAME")
+@click.option("-s", "--storageoptions", default=None, help="Comma-separated k=v storage options.")
+@click.option("--project-mappings", default=None, help=_MAPPINGS_HELP)
+@global_options
 def generate(
-    name: str,
-    namespace: str,
+    names: tuple[str, ...],
     storageoptions: str | None,
     project_mappings: str | None,
+    namespace: str,
     kubeconfig: str | None,
     context: str | None,
+    output: str,
 ) -> None:
-    """Print a ClusterPair for this (destination) cluster, to apply on the source."""
-    _check_names(name, namespace)
-    options = key_values(storageoptions, "--storageoptions") if storageoptions is not None else None
-    mappings = _mappings(project_mappings)
-    obj = pair_object(name, namespace, _stork_config(kubeconfig, context), options, mappings)
-    click.echo(to_yaml(obj), nl=False)
-
-
-def _create_pair(client: Client, obj: dict[str, Any]) -> None:
-    namespace = obj["metadata"]["namespace"]
-    try:
-        client.get(Namespace, namespace)
-    except ApiError as e:
-        if e.status.code != 404:
-            raise api_error(e) from e
-        client.create(Namespace(metadata=ObjectMeta(name=namespace)))
-    body = {**obj, "metadata": {"name": obj["metadata"]["name"], "namespace": namespace}}
-    body.pop("status")
-    try:
-        client.create(ClusterPairResource.from_dict(body))
-    except ApiError as e:
-        raise api_error(e) from e
+    """Print a ClusterPair for this (destination) cluster, to create on the source."""
+    minified = load_minified(kubeconfig, context)  # Stork first needs a usable kubeconfig
+    name = exactly_one_name(names)
+    check_pair_name(name)
+    check_namespace(namespace)
+    options = parse_storage_options(storageoptions)
+    config = stork_config(minified, kubeconfig)
+    mappings = parse_project_mappings(project_mappings)
+    for warning in auth_warnings(config):
+        click.echo(warning, err=True)
+    pair = pair_object(name, namespace, config, options, mappings)
+    click.echo(render(pair, "json" if output == "json" else "yaml"), nl=False)
 
 
 @click.command()
-@click.argument("name")
-@click.option("-n", "--namespace", default="default", show_default=True)
-@click.option(
-    "--src-kube-file",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="kubeconfig of the source.",
-)
-@click.option(
-    "--dest-kube-file",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="kubeconfig of the destination.",
-)
+@click.argument("names", nargs=-1, metavar="NAME")
+@click.option("--src-kube-file", default=None, help="Path to the kubeconfig of the source.")
+@click.option("--dest-kube-file", default=None, help="Path to the kubeconfig of the destination.")
 @click.option(
     "--mode",
-    default="sync-dr",
-    show_default=True,
-    help="sync-dr (Metro DR); other modes need a storage driver.",
+    default=None,
+    help="Mode of DR: sync-dr (Metro DR) is the only one supported; async-dr and migration "
+    "(Stork's default is async-dr) pair storage and need a storage driver.",
 )
 @click.option("-u", "--unidirectional", is_flag=True, help="Only the source -> destination pair.")
-@click.option("--project-mappings", default=None, help="Rancher projects source=destination,...")
+@click.option("--project-mappings", default=None, help=_MAPPINGS_HELP)
+@global_options
 def create(
-    name: str,
-    namespace: str,
-    src_kube_file: str,
-    dest_kube_file: str,
-    mode: str,
+    names: tuple[str, ...],
+    src_kube_file: str | None,
+    dest_kube_file: str | None,
+    mode: str | None,
     unidirectional: bool,
     project_mappings: str | None,
-) -> None:
-    """Create the pair in the source (and the reverse pair in the destination)."""
-    _check_names(name, namespace)
-    if mode not in ("async-dr", "sync-dr", "migration"):
-        raise UserError(
-            f"invalid mode {mode}, mode value should either be async-dr, sync-dr or migration"
-        )
-    if mode != "sync-dr":
-        raise UserError(
-            f"mode {mode} pairs storage and needs a storage driver, which this stork does not "
-            "have; use --mode sync-dr"
-        )
-    for path in (src_kube_file, dest_kube_file):
-        if not Path(path).is_file():
-            raise UserError(f"kubeconfig file {path} does not exist")
-    mappings = _mappings(project_mappings)
-    forward = pair_object(name, namespace, _stork_config(dest_kube_file, None), {}, mappings)
-    with _client(src_kube_file) as source:
-        _create_pair(source, forward)
-    click.echo(f"ClusterPair {name} created successfully. Direction Source -> Destination\n")
-    if unidirectional:
-        return
-    reverse = pair_object(
-        name, namespace, _stork_config(src_kube_file, None), {}, {v: k for k, v in mappings.items()}
-    )
-    with _client(dest_kube_file) as destination:
-        _create_pair(destination, reverse)
-    click.echo(f"Cluster pair {name} created successfully. Direction: Destination -> Source")
-
-
-def _client(kubeconfig: str) -> Client:
-    try:
-        return make_client(kubeconfig)
-    except KubeconfigError as e:
-        raise UserError(str(e)) from e
-
-
-@click.command()
-@click.argument("names", nargs=-1)
-@click.option("-n", "--namespace", default="default", show_default=True)
-@click.option("--all-namespaces", "-A", "all_namespaces", is_flag=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Choice(["table", "json", "yaml"]),
-    default="table",
-    show_default=True,
-)
-@cluster_options
-def get(
-    names: tuple[str, ...],
     namespace: str,
-    all_namespaces: bool,
-    output: str,
     kubeconfig: str | None,
     context: str | None,
+    output: str,
 ) -> None:
-    """List ClusterPairs."""
-    with connect(kubeconfig, context) as client:
-        if names and not all_namespaces:
-            objects = []
-            for name in names:
-                try:
-                    objects.append(dict(client.get(ClusterPairResource, name, namespace=namespace)))
-                except ApiError as e:
-                    if e.status.code == 404:
-                        raise ServerError(
-                            f'Error from server (NotFound): {RESOURCE} "{name}" not found'
-                        ) from e
-                    raise api_error(e) from e
+    """Create the pair in the source and the reverse pair in the destination (Metro DR).
+
+    --kubeconfig, --context and -o are accepted (they are global flags) and not used: the two
+    kubeconfig files name the clusters.
+    """
+    name = exactly_one_name(names)
+    check_pair_name(name)
+    check_namespace(namespace)
+    check_mode(mode)
+    source, destination = check_files(src_kube_file, dest_kube_file)
+    mappings = parse_project_mappings(project_mappings)
+    create_pairs(name, namespace, source, destination, mappings, unidirectional)
+
+
+def _fetch(
+    client: Client, names: tuple[str, ...], namespace: str | None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The pairs asked for (all when no names) and an error line for every missing name."""
+    if not names:
+        return list_pairs(client, namespace), []
+    if namespace is None:  # names across all namespaces: each must exist somewhere
+        listed = list_pairs(client, None)
+        found = [p for p in listed if p["metadata"]["name"] in names]
+        seen = {p["metadata"]["name"] for p in found}
+        return found, [_not_found(n) for n in names if n not in seen]
+    pairs, missing = [], []
+    for name in names:
+        pair = get_pair(client, name, namespace)
+        if pair is None:
+            missing.append(_not_found(name))
         else:
-            objects = [
-                dict(p)
-                for p in client.list(
-                    ClusterPairResource, namespace="*" if all_namespaces else namespace
-                )
-            ]
-            if names:
-                objects = [p for p in objects if p["metadata"]["name"] in names]
-    objects.sort(key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"]))
-    if output != "table":
-        if objects:
-            print_objects(objects, output)
-        return
-    if not objects:
-        click.echo("No resources found.")
-        return
-    headers = ["NAME", "STORAGE-STATUS", "SCHEDULER-STATUS", "CREATED"]
-    rows = []
-    for p in objects:
-        status = p.get("status") or {}
-        row = [
-            p["metadata"]["name"],
-            str(status.get("storageStatus") or ""),
-            str(status.get("schedulerStatus") or ""),
-            rfc822(parse_time(p["metadata"].get("creationTimestamp"))),
-        ]
-        rows.append([p["metadata"]["namespace"], *row] if all_namespaces else row)
-    print_table(["NAMESPACE", *headers] if all_namespaces else headers, rows)
+            pairs.append(pair)
+    return pairs, missing
+
+
+def _row(pair: dict[str, Any], all_namespaces: bool) -> list[str]:
+    status = pair.get("status") or {}
+    meta = pair["metadata"]
+    row = [
+        meta["name"],
+        str(status.get("storageStatus") or ""),
+        str(status.get("schedulerStatus") or ""),
+        rfc822(parse_time(meta.get("creationTimestamp"))),
+    ]
+    return [meta["namespace"], *row] if all_namespaces else row
 
 
 @click.command()
-@click.argument("names", nargs=-1, required=True)
-@click.option("-n", "--namespace", default="default", show_default=True)
-@cluster_options
-def delete(
-    names: tuple[str, ...], namespace: str, kubeconfig: str | None, context: str | None
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option(
+    "--all-namespaces",
+    "-A",
+    "all_namespaces",
+    is_flag=True,
+    help="List the pairs of every namespace (-n is ignored).",
+)
+@global_options
+def get(
+    names: tuple[str, ...],
+    all_namespaces: bool,
+    namespace: str,
+    kubeconfig: str | None,
+    context: str | None,
+    output: str,
 ) -> None:
-    """Delete ClusterPairs (Stork has no such command)."""
-    with connect(kubeconfig, context) as client:
+    """List ClusterPairs: NAME STORAGE-STATUS SCHEDULER-STATUS CREATED."""
+    with client_for(kubeconfig, context) as client, server_errors():
+        pairs, missing = _fetch(client, names, None if all_namespaces else namespace)
+    if output != "table":
+        if pairs or not missing:
+            print_objects(pairs, output)
+    elif pairs:
+        headers = ["NAMESPACE", *COLUMNS] if all_namespaces else list(COLUMNS)
+        print_table(headers, [_row(p, all_namespaces) for p in pairs])
+    elif not missing:
+        print_empty()
+    for line in missing:
+        click.echo(line, err=True)
+    if missing:
+        raise click.exceptions.Exit(1)
+
+
+@click.command()
+@click.argument("names", nargs=-1, metavar="NAME...")
+@global_options
+def delete(
+    names: tuple[str, ...],
+    namespace: str,
+    kubeconfig: str | None,
+    context: str | None,
+    output: str,
+) -> None:
+    """Delete ClusterPairs (Stork has no such command); every name is tried."""
+    if not names:
+        raise UserError("at least one argument needs to be provided for clusterpair name")
+    failed = False
+    with client_for(kubeconfig, context) as client:
         for name in names:
             try:
-                client.delete(ClusterPairResource, name, namespace=namespace)
-            except ApiError as e:
-                if e.status.code == 404:
-                    click.echo(
-                        f'Error from server (NotFound): {RESOURCE} "{name}" not found', err=True
-                    )
-                    sys.exit(1)
-                raise api_error(e) from e
+                with server_errors():
+                    delete_pair(client, name, namespace)
+            except ServerError as e:  # this name failed (e.g. NotFound): go on with the next
+                e.show()
+                failed = True
+                continue
             click.echo(f"ClusterPair {name} deleted successfully")
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 def register(groups: dict[str, click.Group]) -> None:
