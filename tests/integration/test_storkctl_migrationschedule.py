@@ -159,6 +159,8 @@ def test_create_get_suspend_resume_delete(
                 "remote",
                 "--namespaces",
                 "a",
+                "-s",
+                "hourly",
                 "--selectors",
                 "novalue",
             ),
