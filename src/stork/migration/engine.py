@@ -21,6 +21,7 @@ from stork.kube.rest import Rest, RestError
 from stork.migration.apply import Applier, DestinationUnreachable
 from stork.migration.collect import list_types
 from stork.migration.filters import FilterContext, select_objects
+from stork.migration.fixups import fix_links
 from stork.migration.ledger import Entry
 from stork.migration.plan import HASH_ANNOTATION, ObjectId, make_plan, object_id
 from stork.migration.resources import Selection, collected_types
@@ -199,6 +200,9 @@ async def migrate(
         }
         steps = make_plan(desired, existing)
         entries = await Applier(destination, type_map, job.concurrency).run(steps, on_entry)
+        entries = _replaced(
+            entries, await fix_links(destination, type_map, objects, desired, namespaces)
+        )
         if opts.purge_deleted_resources:
             wanted = {object_id(o) for o in desired}
             entries += await _purge(destination, current, wanted, type_map, namespaces)
@@ -206,6 +210,13 @@ async def migrate(
         raise DestinationUnreachable(f"destination did not answer: {e}") from e
     writes = sum(1 for s in steps if s.action.value == "apply")
     return Result(entries, skipped, writes)
+
+
+def _replaced(entries: list[Entry], failures: list[Entry]) -> list[Entry]:
+    """``entries`` with each failure in place of the entry of the same object (else added)."""
+    by_key = {(f.kind, f.namespace, f.name): f for f in failures}
+    out = [by_key.pop((e.kind, e.namespace, e.name), e) for e in entries]
+    return out + list(by_key.values())
 
 
 async def _destination_objects(
