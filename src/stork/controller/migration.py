@@ -32,12 +32,14 @@ from stork.kube.resources import ClusterPairResource, MigrationResource, RuleRes
 from stork.kube.rest import Rest, RestError
 from stork.migration.apply import DestinationUnreachable
 from stork.migration.engine import Job, MigrationError, migrate
-from stork.migration.ledger import Entry, bounded_resources, overall_status, summary
+from stork.migration.ledger import UNCHANGED, Entry, bounded_resources, overall_status, summary
 from stork.migration.spec import MigrationOptions
 
 log = logging.getLogger(__name__)
 
 PAIR_NOT_READY_REQUEUE = 10.0
+#: Per-resource Successful events per migration; one more event counts the rest.
+SUCCESS_EVENTS_MAX = 50
 
 
 def _now() -> dt.datetime:
@@ -236,6 +238,7 @@ class MigrationReconciler:
                     "Failed",
                     f"{entry.gvk} {entry.namespace}/{entry.name}: {entry.reason}",
                 )
+        await self._record_written(obj, result.entries)
         for ns in result.skipped_namespaces:
             await self._events.record(
                 obj,
@@ -259,6 +262,31 @@ class MigrationReconciler:
             f"Migration {outcome.value}: {total} resources, {result.writes} written",
         )
         return None
+
+    async def _record_written(self, obj: dict[str, Any], entries: list[Entry]) -> None:
+        """Stork's per-resource ``Successful`` events, for the objects this run wrote only.
+
+        Stork sends one for every resource on every run, thousands per sync; an object that was
+        not written has nothing new to say, and past :data:`SUCCESS_EVENTS_MAX` one event
+        counts the rest (status.resources lists them all).
+        """
+        written = [
+            e for e in entries if e.status == MigrationStatus.SUCCESSFUL and e.reason != UNCHANGED
+        ]
+        for entry in written[:SUCCESS_EVENTS_MAX]:
+            await self._events.record(
+                obj,
+                NORMAL,
+                "Successful",
+                f"{entry.gvk} {entry.namespace}/{entry.name}: {entry.reason}",
+            )
+        if len(written) > SUCCESS_EVENTS_MAX:
+            await self._events.record(
+                obj,
+                NORMAL,
+                "Successful",
+                f"{len(written) - SUCCESS_EVENTS_MAX} more resources migrated successfully",
+            )
 
     async def _remote_activated(
         self, pair: dict[str, Any], namespace: str, obj: dict[str, Any]
