@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from click.testing import CliRunner, Result
+from lightkube import ApiError
 from lightkube.types import PatchType
 
 from stork.cli.formatting import parse_time, rfc822
@@ -182,3 +183,64 @@ def test_bad_input(
     result = storkctl(*args)
     assert result.exit_code == 1
     assert result.output.strip() == message.format(ns=namespace)
+
+
+def test_interval_creates_a_policy_named_like_the_schedule(
+    clusters: Clusters, namespace: str, storkctl: Callable[..., Result]
+) -> None:
+    name = f"every-{namespace}"
+    create = ("create", "migrationschedule", name, "-c", "remote", "--namespaces", namespace)
+    try:
+        result = storkctl(*create, "-i", "7")
+        assert result.output == f"MigrationSchedule {name} created successfully\n", result.output
+        policy = clusters.source.get(SchedulePolicyResource, name)
+        assert policy["policy"]["interval"] == {"intervalMinutes": 7, "retain": 10}
+        schedule = clusters.source.get(MigrationScheduleResource, name, namespace=namespace)
+        assert schedule["spec"]["schedulePolicyName"] == name
+    finally:
+        clusters.source.delete(SchedulePolicyResource, name)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ("-i", "5", "-s", "hourly"),
+            "error: must provide only one of schedule-policy-name or interval values",
+        ),
+        (
+            ("-i", "0"),
+            "error: could not create a schedule policy with specified interval: "
+            "Invalid intervalMinutes (0) in Interval policy",
+        ),
+    ],
+)
+def test_interval_errors(
+    clusters: Clusters,
+    namespace: str,
+    storkctl: Callable[..., Result],
+    flags: tuple[str, ...],
+    message: str,
+) -> None:
+    result = storkctl(
+        "create", "migrationschedule", "x", "-c", "remote", "--namespaces", "a", *flags
+    )
+    assert result.exit_code == 1
+    assert result.output.strip() == message
+    with pytest.raises(ApiError):
+        clusters.source.get(MigrationScheduleResource, "x", namespace=namespace)
+
+
+def test_without_a_policy_flag_the_default_policy_is_used(
+    clusters: Clusters, namespace: str, storkctl: Callable[..., Result]
+) -> None:
+    result = storkctl("create", "migrationschedule", "plain", "-c", "remote", "--namespaces", "a")
+    assert result.output == "MigrationSchedule plain created successfully\n", result.output
+    schedule = clusters.source.get(MigrationScheduleResource, "plain", namespace=namespace)
+    assert schedule["spec"]["schedulePolicyName"] == "default-migration-policy"
+    assert (
+        clusters.source.get(SchedulePolicyResource, "default-migration-policy")["policy"][
+            "interval"
+        ]["intervalMinutes"]
+        > 0
+    )

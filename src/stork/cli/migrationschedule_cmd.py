@@ -20,8 +20,12 @@ from stork.kube.resources import (
     NamespacedSchedulePolicyResource,
     SchedulePolicyResource,
 )
+from stork.schedule import DEFAULT_POLICIES, PolicyError, validate_policy
 
 ALIASES = ("migrationschedule", "migrationschedules")
+#: Stork's DefaultIntervalPolicyRetain, given to a policy made with ``--interval``.
+INTERVAL_RETAIN = 10
+_INTERVAL_ERROR = "could not create a schedule policy with specified interval"
 RESOURCE = "migrationschedules.stork.libopenstorage.org"
 
 
@@ -59,7 +63,21 @@ def _exists(client: Client, resource: Any, name: str, namespace: str | None = No
 @click.option("--disable-skip-deleted-namespaces", is_flag=True)
 @click.option("--pre-exec-rule", default="")
 @click.option("--post-exec-rule", default="")
-@click.option("-s", "--schedule-policy-name", default="default-migration-policy", show_default=True)
+@click.option(
+    "-s",
+    "--schedule-policy-name",
+    default=None,
+    help="Schedule policy to use [default: default-migration-policy]. To create a new interval "
+    "policy, use --interval instead.",
+)
+@click.option(
+    "-i",
+    "--interval",
+    type=int,
+    default=None,
+    help="Minutes between migrations: creates an interval policy named like the schedule "
+    "[default: 30].",
+)
 @click.option("--suspend", is_flag=True)
 @click.option("--disable-auto-suspend", is_flag=True)
 @click.option("--annotations", default="", help="k=v,... for the schedule.")
@@ -86,7 +104,8 @@ def create(
     disable_skip_deleted_namespaces: bool,
     pre_exec_rule: str,
     post_exec_rule: str,
-    schedule_policy_name: str,
+    schedule_policy_name: str | None,
+    interval: int | None,
     suspend: bool,
     disable_auto_suspend: bool,
     annotations: str,
@@ -112,11 +131,7 @@ def create(
                     f"unable to find the cluster pair {cluster_pair} in the {namespace} namespace"
                 ) from e
             raise api_error(e) from e
-        if not (
-            _exists(client, NamespacedSchedulePolicyResource, schedule_policy_name, namespace)
-            or _exists(client, SchedulePolicyResource, schedule_policy_name)
-        ):
-            raise UserError(f"unable to find the schedule policy {schedule_policy_name}")
+        schedule_policy_name = _policy_for(client, name, namespace, schedule_policy_name, interval)
         # Stork: without storage options there is nothing to migrate volumes with.
         include_volumes = not exclude_volumes and bool((pair.get("spec") or {}).get("options"))
         spec: dict[str, Any] = {
@@ -162,6 +177,53 @@ def create(
         except ApiError as e:
             raise api_error(e) from e
     click.echo(f"MigrationSchedule {name} created successfully")
+
+
+def _policy_for(
+    client: Client, name: str, namespace: str, policy_name: str | None, interval: int | None
+) -> str:
+    """The policy the new schedule uses, as Stork's storkctl decides it.
+
+    ``-s`` names an existing policy; ``-i`` creates an interval policy named like the schedule
+    (unless that schedule already exists); neither means ``default-migration-policy``, created
+    when missing.
+    """
+    if policy_name is not None and interval is not None:
+        raise UserError("must provide only one of schedule-policy-name or interval values")
+    if interval is not None:
+        policy = {
+            "apiVersion": API_VERSION,
+            "kind": "SchedulePolicy",
+            "metadata": {"name": name},
+            "policy": {"interval": {"intervalMinutes": interval, "retain": INTERVAL_RETAIN}},
+        }
+        try:
+            validate_policy(policy)
+        except PolicyError as e:
+            raise UserError(
+                f"could not create a schedule policy with specified interval: {e}"
+            ) from e
+        if not _exists(client, MigrationScheduleResource, name, namespace):
+            try:
+                client.create(SchedulePolicyResource.from_dict(policy))
+            except ApiError as e:
+                raise UserError(f"{_INTERVAL_ERROR}: {e.status.message}") from e
+        return name
+    if policy_name is not None:
+        if not (
+            _exists(client, NamespacedSchedulePolicyResource, policy_name, namespace)
+            or _exists(client, SchedulePolicyResource, policy_name)
+        ):
+            raise UserError(f"unable to find the schedule policy {policy_name}")
+        return policy_name
+    default = DEFAULT_POLICIES[0]
+    if not _exists(client, SchedulePolicyResource, str(default["metadata"]["name"])):
+        try:
+            client.create(SchedulePolicyResource.from_dict(default))
+        except ApiError as e:
+            if e.status.code != 409:
+                raise api_error(e) from e
+    return str(default["metadata"]["name"])
 
 
 def last_success(schedule: dict[str, Any]) -> tuple[str, str]:
