@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import httpx2
@@ -27,19 +28,36 @@ from stork.controller.events import NORMAL, WARNING, EventRecorder
 from stork.controller.informer import ObjectKey
 from stork.controller.staticcopy import static_copy_path
 from stork.controller.status import merge_status
+from stork.kube.discovery import ResourceType
 from stork.kube.pairconfig import PairConfigError
 from stork.kube.resources import ClusterPairResource, MigrationResource, RuleResource
 from stork.kube.rest import Rest, RestError
 from stork.migration.apply import DestinationUnreachable
-from stork.migration.engine import Job, MigrationError, migrate
+from stork.migration.engine import Job, MigrationError, migrate, resolve_namespaces
 from stork.migration.ledger import UNCHANGED, Entry, bounded_resources, overall_status, summary
-from stork.migration.spec import MigrationOptions
+from stork.migration.rules import COMMAND_TRIES, Executor, Item, RuleError, RuleRunner, parse_rule
+from stork.migration.spec import MigrationOptions, label_selector
 
 log = logging.getLogger(__name__)
 
 PAIR_NOT_READY_REQUEUE = 10.0
 #: Per-resource Successful events per migration; one more event counts the rest.
 SUCCESS_EVENTS_MAX = 50
+
+
+_POD = ResourceType("", "v1", "Pod", "pods", True)
+
+
+def _rule_failure(rule: str, reason: str) -> Entry:
+    """A ledger entry for a failed post-exec rule: the migration cannot count as Successful."""
+    return Entry(
+        "stork.libopenstorage.org/v1alpha1",
+        "Rule",
+        "",
+        rule,
+        MigrationStatus.FAILED,
+        f"Error running PostExecRule: {reason}",
+    )
 
 
 def _now() -> dt.datetime:
@@ -68,6 +86,8 @@ class MigrationReconciler:
         destinations: DestinationClients,
         admin_namespace: str = "kube-system",
         concurrency: int = 16,
+        pod_exec: Executor | None = None,
+        rule_tries: int = COMMAND_TRIES,
     ) -> None:
         self._client = client
         self._events = events
@@ -75,6 +95,8 @@ class MigrationReconciler:
         self._destinations = destinations
         self.admin_namespace = admin_namespace
         self.concurrency = concurrency
+        self._pod_exec = pod_exec
+        self._rule_tries = rule_tries
 
     async def _patch_status(self, key: ObjectKey, status: dict[str, Any]) -> None:
         await merge_status(self._client, MigrationResource, key, status)
@@ -170,7 +192,37 @@ class MigrationReconciler:
             return None
 
         started = _now()
-        volume_finish = started
+        pre: list[Item] = []
+        post: list[Item] = []
+        rule_namespaces: list[str] = []
+        for label, name, is_post in (
+            ("PreExecRule", opts.pre_exec_rule, False),
+            ("PostExecRule", opts.post_exec_rule, True),
+        ):
+            try:
+                items = await self._rule_items(key[0], name, post=is_post)
+                if items and not rule_namespaces:
+                    rule_namespaces = (await resolve_namespaces(self._source, opts))[0]
+            except (RuleError, MigrationError) as e:
+                await self._fail(key, obj, f"Error running {label}: {e}")
+                return None
+            (post if is_post else pre).extend(items)
+        background = None
+        post_failure: Entry | None = None
+        if pre:
+            await self._patch_status(
+                key,
+                {
+                    "stage": MigrationStage.PRE_EXEC_RULE.value,
+                    "status": MigrationStatus.IN_PROGRESS.value,
+                },
+            )
+            try:
+                background = await self._rules().run(pre, rule_namespaces)
+            except RuleError as e:
+                await self._fail(key, obj, f"Error running PreExecRule: {e}")
+                return None
+        volume_finish = _now()
         await self._patch_status(
             key,
             {
@@ -200,9 +252,20 @@ class MigrationReconciler:
         except (MigrationError, DestinationUnreachable, PairConfigError) as e:
             await self._fail(key, obj, f"Error migrating resources: {e}")
             return None
+        finally:
+            if background is not None:
+                await background.stop()
+        if post:
+            await self._patch_status(key, {"stage": MigrationStage.POST_EXEC_RULE.value})
+            try:
+                await self._rules().run(post, rule_namespaces)
+            except RuleError as e:
+                post_failure = _rule_failure(opts.post_exec_rule, str(e))
+                result.entries.append(post_failure)
         finished = _now()
         resources, omitted = bounded_resources(result.entries)
-        outcome = overall_status(result.entries)
+        # Stork: a post-exec rule that fails fails the migration, whatever was applied.
+        outcome = MigrationStatus.FAILED if post_failure else overall_status(result.entries)
         total = len(result.entries)
         conditions = set_condition(
             list(status.get("conditions") or []),
@@ -299,6 +362,24 @@ class MigrationReconciler:
         except (RestError, PairConfigError, httpx2.HTTPError):
             return False  # no copy, or unreachable: the migration itself will tell
         return bool((remote.json().get("status") or {}).get("applicationActivated"))
+
+    def _rules(self) -> RuleRunner:
+        if self._pod_exec is None:
+            raise RuleError("this controller cannot run commands in pods")
+
+        async def list_pods(namespace: str, labels: Mapping[str, str]) -> list[dict[str, Any]]:
+            return [p async for p in self._source.list(_POD, namespace, label_selector(labels))]
+
+        return RuleRunner(self._pod_exec, list_pods, tries=self._rule_tries)
+
+    async def _rule_items(self, namespace: str, name: str, post: bool) -> list[Item]:
+        if not name:
+            return []
+        try:
+            rule = await self._client.get(RuleResource, name, namespace=namespace)
+        except ApiError as e:
+            raise RuleError(str(e.status.message)) from e
+        return parse_rule(dict(rule), post=post)
 
     async def _rule_exists(self, namespace: str, name: str) -> bool:
         try:
