@@ -8,35 +8,50 @@ namespace); where RBAC forbids that, it is listed namespace by namespace.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from stork.kube.discovery import ResourceType
 from stork.kube.rest import Rest, RestError
 
 _LIST_CONCURRENCY = 8
+T = TypeVar("T")
 
 
 async def list_type(
     rest: Rest, t: ResourceType, namespaces: Iterable[str], selector: str | None = None
 ) -> list[dict[str, Any]]:
     """Every object of ``t`` in ``namespaces`` (cluster-scoped kinds: all of them)."""
+    return await _list_type(rest, t, namespaces, selector, _same)
+
+
+def _same(obj: dict[str, Any]) -> dict[str, Any]:
+    return obj
+
+
+async def _list_type(
+    rest: Rest,
+    t: ResourceType,
+    namespaces: Iterable[str],
+    selector: str | None,
+    project: Callable[[dict[str, Any]], T],
+) -> list[T]:
     wanted = set(namespaces)
     if not t.namespaced:
-        return [o async for o in rest.list(t, None, selector)]
+        return [project(o) async for o in rest.list(t, None, selector)]
     if len(wanted) > 1:
         try:
             return [
-                o
+                project(o)
                 async for o in rest.list(t, None, selector)
                 if (o.get("metadata") or {}).get("namespace") in wanted
             ]
         except RestError as e:
             if e.status != 403:
                 raise
-    out: list[dict[str, Any]] = []
+    out: list[T] = []
     for ns in sorted(wanted):
-        out += [o async for o in rest.list(t, ns, selector)]
+        out += [project(o) async for o in rest.list(t, ns, selector)]
     return out
 
 
@@ -51,13 +66,26 @@ async def list_types(
 
     ``selector_for`` maps a Kind to its label selector (absent: no selector).
     """
+    return await list_types_as(rest, types, namespaces, _same, selector_for, tolerate)
+
+
+async def list_types_as(
+    rest: Rest,
+    types: Iterable[ResourceType],
+    namespaces: Iterable[str],
+    project: Callable[[dict[str, Any]], T],
+    selector_for: dict[str, str | None] | None = None,
+    tolerate: tuple[int, ...] = (403,),
+) -> list[T]:
+    """Like :func:`list_types`, keeping only ``project(obj)`` of each object as it arrives
+    (what a large listing needs to keep in memory is often a few fields)."""
     semaphore = asyncio.Semaphore(_LIST_CONCURRENCY)
     ns = list(namespaces)
 
-    async def one(t: ResourceType) -> list[dict[str, Any]]:
+    async def one(t: ResourceType) -> list[T]:
         async with semaphore:
             try:
-                return await list_type(rest, t, ns, (selector_for or {}).get(t.kind))
+                return await _list_type(rest, t, ns, (selector_for or {}).get(t.kind), project)
             except RestError as e:
                 if e.status in tolerate:
                     return []

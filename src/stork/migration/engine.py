@@ -19,9 +19,9 @@ from stork.api.constants import MigrationStatus
 from stork.kube.discovery import ResourceType, custom_resource_groups, discover
 from stork.kube.rest import Rest, RestError
 from stork.migration.apply import Applier, DestinationUnreachable
-from stork.migration.collect import list_types
+from stork.migration.collect import list_types, list_types_as
 from stork.migration.filters import FilterContext, select_objects
-from stork.migration.fixups import fix_links
+from stork.migration.fixups import fix_links, pvc_owners
 from stork.migration.ledger import Entry
 from stork.migration.plan import HASH_ANNOTATION, ObjectId, make_plan, object_id
 from stork.migration.resources import Selection, collected_types
@@ -130,10 +130,10 @@ def _for_apply(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _annotated(obj: dict[str, Any], extra: Mapping[str, str]) -> dict[str, Any]:
-    out = copy.deepcopy(obj)
-    meta = out.setdefault("metadata", {})
+    """``obj`` (a fresh transform result, owned here) with ``extra`` annotations added."""
+    meta = obj.setdefault("metadata", {})
     meta["annotations"] = {**(meta.get("annotations") or {}), **extra}
-    return out
+    return obj
 
 
 async def migrate(
@@ -188,20 +188,19 @@ async def migrate(
         for n in source_namespaces
         if n["metadata"]["name"] in namespaces
     ]
-    desired += [_annotated(transform(o, tctx), stamp) for o in objects]
     desired = [_for_apply(o) for o in desired]
+    desired += [_for_apply(_annotated(transform(o, tctx), stamp)) for o in objects]
+    owners = pvc_owners(objects)
+    del listed, objects  # only the transformed copies are needed from here on
 
     type_map: dict[tuple[str, str], ResourceType] = {(t.group, t.kind): t for t in all_types}
     try:
         current = await _destination_objects(destination, desired, types, type_map, namespaces)
-        existing = {
-            object_id(o): ((o.get("metadata") or {}).get("annotations") or {}).get(HASH_ANNOTATION)
-            for o in current
-        }
+        existing = {c.id: c.hash for c in current}
         steps = make_plan(desired, existing)
         entries = await Applier(destination, type_map, job.concurrency).run(steps, on_entry)
         entries = _replaced(
-            entries, await fix_links(destination, type_map, objects, desired, namespaces)
+            entries, await fix_links(destination, type_map, owners, desired, namespaces)
         )
         if opts.purge_deleted_resources:
             wanted = {object_id(o) for o in desired}
@@ -219,17 +218,37 @@ def _replaced(entries: list[Entry], failures: list[Entry]) -> list[Entry]:
     return out + list(by_key.values())
 
 
+@dataclass(frozen=True)
+class Present:
+    """What the plan and the purge need of a destination object (not the whole object)."""
+
+    id: ObjectId
+    api_version: str
+    hash: str | None
+    migrated: bool
+
+
+def _present(obj: dict[str, Any]) -> Present:
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    return Present(
+        object_id(obj),
+        str(obj.get("apiVersion", "")),
+        annotations.get(HASH_ANNOTATION),
+        annotations.get(MIGRATED_ANNOTATION) == "true",
+    )
+
+
 async def _destination_objects(
     destination: Rest,
     desired: list[dict[str, Any]],
     collected: list[ResourceType],
     type_map: Mapping[tuple[str, str], ResourceType],
     namespaces: list[str],
-) -> list[dict[str, Any]]:
+) -> list[Present]:
     """What the destination has of every kind the plan touches or collects (LISTs, not GETs)."""
     kinds = {object_id(o)[:2] for o in desired} | {(t.group, t.kind) for t in collected}
     types = [type_map[gk] for gk in sorted(kinds) if gk in type_map]
-    return await list_types(destination, types, namespaces, tolerate=(403, 404))
+    return await list_types_as(destination, types, namespaces, _present, tolerate=(403, 404))
 
 
 #: Kinds a purge never deletes (Stork's rule: they may be shared with what runs there).
@@ -238,7 +257,7 @@ _NEVER_PURGED = frozenset({"ServiceAccount", "ClusterRoleBinding"})
 
 async def _purge(
     destination: Rest,
-    current: list[dict[str, Any]],
+    current: list[Present],
     wanted: set[ObjectId],
     type_map: Mapping[tuple[str, str], ResourceType],
     namespaces: list[str],
@@ -246,14 +265,8 @@ async def _purge(
     """Delete what an earlier migration created in these namespaces and the source no longer has."""
     entries = []
     for obj in current:
-        oid = object_id(obj)
-        annotations = (obj.get("metadata") or {}).get("annotations") or {}
-        if (
-            oid in wanted
-            or oid[2] not in namespaces
-            or oid[1] in _NEVER_PURGED
-            or annotations.get(MIGRATED_ANNOTATION) != "true"
-        ):
+        oid = obj.id
+        if oid in wanted or oid[2] not in namespaces or oid[1] in _NEVER_PURGED or not obj.migrated:
             continue
         t = type_map[oid[:2]]
         try:
@@ -264,7 +277,5 @@ async def _purge(
             )
         except RestError as e:
             status, reason = MigrationStatus.FAILED, f"Error cleaning up resource: {e.message}"
-        entries.append(
-            Entry(str(obj.get("apiVersion", "")), oid[1], oid[2], oid[3], status, reason)
-        )
+        entries.append(Entry(obj.api_version, oid[1], oid[2], oid[3], status, reason))
     return entries

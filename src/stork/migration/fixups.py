@@ -113,15 +113,15 @@ def stale_claim_uid(pv: Obj, claims: Mapping[tuple[str, str], Obj]) -> bool:
 async def fix_links(
     destination: Rest,
     types: Mapping[tuple[str, str], ResourceType],
-    source_objects: Iterable[Obj],
+    owners: Mapping[ObjectId, list[Owner]],
     desired: Iterable[Obj],
     namespaces: Iterable[str],
 ) -> list[Entry]:
-    """Set PVC owner references and free PVs from re-created claims; one Entry per failure."""
+    """Set PVC owner references (``owners``: from :func:`pvc_owners` of the source objects)
+    and free PVs from re-created claims; one Entry per failure."""
     pvc_t, pv_t = types.get(_PVC), types.get(_PV)
     if pvc_t is None or pv_t is None:
         return []
-    owners = pvc_owners(source_objects)
     wanted_pvs = {object_id(o)[3] for o in desired if object_id(o)[:2] == _PV}
     if not owners and not wanted_pvs:
         return []

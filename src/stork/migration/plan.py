@@ -9,7 +9,6 @@ migration would rewrite every object.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -102,11 +101,14 @@ def object_id(obj: Mapping[str, Any]) -> ObjectId:
 
 def content_hash(obj: Mapping[str, Any]) -> str:
     """A stable hash of an object's content, without the per-migration annotations."""
-    body = copy.deepcopy(dict(obj))
-    annotations = (body.get("metadata") or {}).get("annotations")
+    body = dict(obj)
+    meta = body.get("metadata") or {}
+    annotations = meta.get("annotations")
     if annotations:
-        body["metadata"]["annotations"] = {
-            k: v for k, v in annotations.items() if k not in VOLATILE_ANNOTATIONS
+        # Shallow copies: only the annotations differ from ``obj``, which stays untouched.
+        body["metadata"] = {
+            **meta,
+            "annotations": {k: v for k, v in annotations.items() if k not in VOLATILE_ANNOTATIONS},
         }
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
@@ -131,13 +133,16 @@ class Step:
 
 
 def with_hash(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``obj`` carrying its content hash annotation."""
-    out = copy.deepcopy(dict(obj))
-    meta = out.setdefault("metadata", {})
+    """``obj`` carrying its content hash annotation (a new object; ``obj`` is not modified).
+
+    Only the top level, ``metadata`` and its annotations are copied: the rest is shared with
+    ``obj``, which costs nothing as long as neither is modified afterwards.
+    """
+    meta = dict(obj.get("metadata") or {})
     annotations = dict(meta.get("annotations") or {})
-    annotations[HASH_ANNOTATION] = content_hash(out)
+    annotations[HASH_ANNOTATION] = content_hash(obj)
     meta["annotations"] = annotations
-    return out
+    return {**obj, "metadata": meta}
 
 
 def make_plan(
