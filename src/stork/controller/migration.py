@@ -35,6 +35,7 @@ from stork.kube.rest import Rest, RestError
 from stork.migration.apply import DestinationUnreachable
 from stork.migration.engine import Job, MigrationError, migrate, resolve_namespaces
 from stork.migration.ledger import UNCHANGED, Entry, bounded_resources, overall_status, summary
+from stork.migration.memo import TransformMemo
 from stork.migration.rules import COMMAND_TRIES, Executor, Item, RuleError, RuleRunner, parse_rule
 from stork.migration.spec import MigrationOptions, label_selector
 
@@ -97,6 +98,7 @@ class MigrationReconciler:
         self.concurrency = concurrency
         self._pod_exec = pod_exec
         self._rule_tries = rule_tries
+        self._memo = TransformMemo()
 
     async def _patch_status(self, key: ObjectKey, status: dict[str, Any]) -> None:
         await merge_status(self._client, MigrationResource, key, status)
@@ -248,7 +250,7 @@ class MigrationReconciler:
 
         try:
             destination = await self._destinations.get(pair)
-            result = await migrate(self._source, destination, job, progress)
+            result = await migrate(self._source, destination, job, progress, self._memo)
         except (MigrationError, DestinationUnreachable, PairConfigError) as e:
             await self._fail(key, obj, f"Error migrating resources: {e}")
             return None

@@ -53,7 +53,15 @@ class Applier:
         semaphore = asyncio.Semaphore(self.concurrency)
         for _, group in itertools.groupby(steps, key=lambda s: s.phase):
             batch = list(group)
-            results = await asyncio.gather(*(self._guarded(s, semaphore) for s in batch))
+            # Unchanged objects cost no request: no task either (a re-sync is mostly these).
+            writes = [s for s in batch if s.action != Action.UNCHANGED]
+            written = iter(await asyncio.gather(*(self._guarded(s, semaphore) for s in writes)))
+            results = [
+                next(written)
+                if s.action != Action.UNCHANGED
+                else self._entry(s, MigrationStatus.SUCCESSFUL, UNCHANGED)
+                for s in batch
+            ]
             entries += results
             if on_entry is not None:
                 for entry in results:

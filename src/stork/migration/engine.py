@@ -23,7 +23,16 @@ from stork.migration.collect import list_types, list_types_as
 from stork.migration.filters import FilterContext, select_objects
 from stork.migration.fixups import fix_links, pvc_owners
 from stork.migration.ledger import Entry
-from stork.migration.plan import HASH_ANNOTATION, ObjectId, make_plan, object_id
+from stork.migration.memo import MemoKey, TransformMemo, memo_key
+from stork.migration.plan import (
+    HASH_ANNOTATION,
+    Action,
+    ObjectId,
+    Step,
+    make_plan,
+    object_id,
+    phase_of,
+)
 from stork.migration.resources import Selection, collected_types
 from stork.migration.spec import MigrationOptions, label_selector
 from stork.migration.transform import TransformContext, migration_annotations, transform
@@ -79,17 +88,15 @@ async def resolve_namespaces(
         raise MigrationError(
             "no valid namespace found based on the provided 'Namespaces' and 'NamespaceSelectors'"
         )
+    present = {str(o["metadata"]["name"]) async for o in source.list(_NAMESPACE, None)}
     existing, skipped = [], []
     for ns in sorted(names):
-        try:
-            await source.request("GET", f"/api/v1/namespaces/{ns}")
+        if ns in present:
             existing.append(ns)
-        except RestError as e:
-            if e.status != 404:
-                raise
-            if not options.skip_deleted_namespaces:
-                raise MigrationError(f"error getting namespace {ns}: {e.message}") from e
-            skipped.append(ns)
+            continue
+        if not options.skip_deleted_namespaces:
+            raise MigrationError(f'error getting namespace {ns}: namespaces "{ns}" not found')
+        skipped.append(ns)
     return existing, skipped
 
 
@@ -141,8 +148,13 @@ async def migrate(
     destination: Rest,
     job: Job,
     on_entry: Callable[[Entry], Awaitable[None]] | None = None,
+    memo: TransformMemo | None = None,
 ) -> Result:
-    """Run one migration; raises MigrationError (or DestinationUnreachable) when it cannot."""
+    """Run one migration; raises MigrationError (or DestinationUnreachable) when it cannot.
+
+    ``memo`` (kept by the caller across migrations) lets a re-sync skip the transform of
+    objects unchanged on both sides.
+    """
     opts = job.options
     try:
         namespaces, skipped = await resolve_namespaces(source, opts)
@@ -177,8 +189,19 @@ async def migrate(
     )
     stamp = migration_annotations(job.name, job.namespace, job.started)
 
-    desired: list[dict[str, Any]] = []
     groups = {str(o.get("apiVersion", "")).rpartition("/")[0] for o in objects} & custom_groups
+    type_map: dict[tuple[str, str], ResourceType] = {(t.group, t.kind): t for t in all_types}
+    try:
+        # The destination first: objects it already holds in their current form (known from
+        # the memo) need no transform at all.
+        current = await _destination_objects(
+            destination, types + [_NAMESPACE] + ([_CRD] if groups else []), type_map, namespaces
+        )
+    except httpx2.TransportError as e:
+        raise DestinationUnreachable(f"destination did not answer: {e}") from e
+    existing = {c.id: c.hash for c in current}
+
+    desired: list[dict[str, Any]] = []
     if groups:
         crds = [o async for o in source.list(_CRD, None)]
         desired += [_clean(c) for c in crds if c["spec"]["group"] in groups]
@@ -189,22 +212,35 @@ async def migrate(
         if n["metadata"]["name"] in namespaces
     ]
     desired = [_for_apply(o) for o in desired]
-    desired += [_for_apply(_annotated(transform(o, tctx), stamp)) for o in objects]
+    fingerprint = _fingerprint(tctx)
+    keys: dict[ObjectId, MemoKey] = {}
+    unchanged: list[Step] = []
+    for o in objects:
+        oid, key = object_id(o), memo_key(o, fingerprint)
+        known = memo.get(key) if memo is not None else None
+        if known is not None and existing.get(oid) == known:
+            unchanged.append(Step(oid, _stub(o), Action.UNCHANGED, phase_of(*oid[:2]), True))
+            continue
+        desired.append(_for_apply(_annotated(transform(o, tctx), stamp)))
+        if key is not None:
+            keys[oid] = key
     owners = pvc_owners(objects)
     del listed, objects  # only the transformed copies are needed from here on
 
-    type_map: dict[tuple[str, str], ResourceType] = {(t.group, t.kind): t for t in all_types}
+    steps = sorted([*make_plan(desired, existing), *unchanged], key=lambda s: (s.phase, s.id))
+    if memo is not None:
+        for step in steps:
+            if step.id in keys:
+                memo.put(keys[step.id], step.obj["metadata"]["annotations"][HASH_ANNOTATION])
+    del desired
+    migrated = {s.id for s in steps}
     try:
-        current = await _destination_objects(destination, desired, types, type_map, namespaces)
-        existing = {c.id: c.hash for c in current}
-        steps = make_plan(desired, existing)
         entries = await Applier(destination, type_map, job.concurrency).run(steps, on_entry)
         entries = _replaced(
-            entries, await fix_links(destination, type_map, owners, desired, namespaces)
+            entries, await fix_links(destination, type_map, owners, migrated, namespaces)
         )
         if opts.purge_deleted_resources:
-            wanted = {object_id(o) for o in desired}
-            entries += await _purge(destination, current, wanted, type_map, namespaces)
+            entries += await _purge(destination, current, migrated, type_map, namespaces)
     except httpx2.TransportError as e:
         raise DestinationUnreachable(f"destination did not answer: {e}") from e
     writes = sum(1 for s in steps if s.action.value == "apply")
@@ -240,15 +276,37 @@ def _present(obj: dict[str, Any]) -> Present:
 
 async def _destination_objects(
     destination: Rest,
-    desired: list[dict[str, Any]],
-    collected: list[ResourceType],
+    kinds: list[ResourceType],
     type_map: Mapping[tuple[str, str], ResourceType],
     namespaces: list[str],
 ) -> list[Present]:
-    """What the destination has of every kind the plan touches or collects (LISTs, not GETs)."""
-    kinds = {object_id(o)[:2] for o in desired} | {(t.group, t.kind) for t in collected}
-    types = [type_map[gk] for gk in sorted(kinds) if gk in type_map]
+    """What the destination has of these kinds (LISTs, not GETs), as served there."""
+    wanted = {(t.group, t.kind) for t in kinds}
+    types = [type_map[gk] for gk in sorted(wanted) if gk in type_map]
     return await list_types_as(destination, types, namespaces, _present, tolerate=(403, 404))
+
+
+def _fingerprint(ctx: TransformContext) -> str:
+    """Everything of the transform context that shapes a transformed object, as a string."""
+    return repr(
+        (
+            ctx.start_applications,
+            sorted(ctx.project_mappings.items()),
+            sorted(ctx.namespaces),
+            ctx.skip_service_update,
+            ctx.include_volumes,
+        )
+    )
+
+
+def _stub(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """Enough of a source object for its ledger entry."""
+    meta = obj.get("metadata") or {}
+    return {
+        "apiVersion": obj.get("apiVersion"),
+        "kind": obj.get("kind"),
+        "metadata": {"name": meta.get("name"), "namespace": meta.get("namespace")},
+    }
 
 
 #: Kinds a purge never deletes (Stork's rule: they may be shared with what runs there).

@@ -114,15 +114,15 @@ async def fix_links(
     destination: Rest,
     types: Mapping[tuple[str, str], ResourceType],
     owners: Mapping[ObjectId, list[Owner]],
-    desired: Iterable[Obj],
+    migrated: Iterable[ObjectId],
     namespaces: Iterable[str],
 ) -> list[Entry]:
     """Set PVC owner references (``owners``: from :func:`pvc_owners` of the source objects)
-    and free PVs from re-created claims; one Entry per failure."""
+    and free the ``migrated`` PVs from re-created claims; one Entry per failure."""
     pvc_t, pv_t = types.get(_PVC), types.get(_PV)
     if pvc_t is None or pv_t is None:
         return []
-    wanted_pvs = {object_id(o)[3] for o in desired if object_id(o)[:2] == _PV}
+    wanted_pvs = {oid[3] for oid in migrated if oid[:2] == _PV}
     if not owners and not wanted_pvs:
         return []
     claims: dict[tuple[str, str], dict[str, Any]] = {}

@@ -162,8 +162,21 @@ def oracle(spec: Spec, low: dt.datetime, high: dt.datetime) -> list[dt.datetime]
                 days.append(day)
             day += dt.timedelta(days=1)
     wall = dt.time(spec.hour, spec.minute)
-    found = {dt.datetime.combine(d, wall).replace(tzinfo=tz).astimezone(UTC) for d in days}
+    found = {_instant(dt.datetime.combine(d, wall), tz) for d in days}
     return sorted(t for t in found if low < t <= high)
+
+
+def _instant(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """When a wall time happens: itself, its first instant in a fold, or, in a gap, the end of
+    the gap (found by stepping minute by minute from before the gap to where the clock has
+    passed the wall time)."""
+    t = naive.replace(tzinfo=tz).astimezone(UTC)
+    if t.astimezone(tz).replace(tzinfo=None) == naive:
+        return t
+    t = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    while t.astimezone(tz).replace(tzinfo=None) < naive:
+        t += dt.timedelta(minutes=1)
+    return t
 
 
 def due(spec: Spec, last: dt.datetime | None, now: dt.datetime) -> bool:
