@@ -8,12 +8,14 @@ answers are retried after their Retry-After.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx2
+import orjson
 
 from stork.api.constants import FIELD_MANAGER
 from stork.kube.discovery import ResourceType
@@ -52,6 +54,8 @@ class Rest:
 
     http: httpx2.AsyncClient
     limiter: TokenBucket
+    on_retry: Callable[[httpx2.Response], None] | None = None
+    """Called with each answer that is retried (metrics)."""
 
     async def request(
         self,
@@ -71,6 +75,8 @@ class Rest:
                 method, path, params=params, content=content, headers=headers
             )
             if resp.status_code == 429:
+                if self.on_retry is not None:
+                    self.on_retry(resp)
                 self.limiter.pause(_retry_after(resp))
                 continue
             if resp.status_code >= 400:
@@ -86,7 +92,8 @@ class Rest:
         if label_selector:
             params["labelSelector"] = label_selector
         while True:
-            data = (await self.request("GET", collection_path(t, namespace), params=params)).json()
+            resp = await self.request("GET", collection_path(t, namespace), params=params)
+            data = decode_page(resp.content)
             for item in data.get("items") or []:
                 item["apiVersion"], item["kind"] = t.api_version, t.kind
                 yield item
@@ -135,6 +142,22 @@ class Rest:
                 raise
             await asyncio.sleep(0.2)
         return False
+
+
+def decode_page(content: bytes) -> Any:
+    """A LIST page, decoded with orjson and the cyclic GC paused.
+
+    Decoding large LISTs is most of the CPU time of a re-sync. A page is thousands of new
+    dicts and strings at once, which set off the cyclic collector again and again (none of them
+    can be garbage yet); pausing it for the decode makes it about three times faster.
+    """
+    if not gc.isenabled():
+        return orjson.loads(content)
+    gc.disable()
+    try:
+        return orjson.loads(content)
+    finally:
+        gc.enable()
 
 
 def _retry_after(resp: httpx2.Response) -> float:
