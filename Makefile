@@ -17,13 +17,20 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # Builds kube-apiserver, kube-controller-manager and etcd from Go modules into a cache keyed by
-# version (reused when present). KUBEBUILDER_ASSETS, when set, is used instead.
+# version (reused when present). KUBEBUILDER_ASSETS, when set, is used instead. Also builds helm
+# (for the chart's test) the same way, unless STORK_HELM names a helm binary.
 controlplane: $(STAMP)
 	@if [ -n "$$KUBEBUILDER_ASSETS" ]; then \
 		echo "[controlplane] using KUBEBUILDER_ASSETS=$$KUBEBUILDER_ASSETS"; \
 	else \
 		eval "$$($(BIN)/python -c 'from stork.sandbox.binaries import main; main()')" && \
 		KVER=$$KVER ETCD_VER=$$ETCD_VER OUT=$$OUT bash hack/build-controlplane.sh >/dev/null; \
+	fi
+	@if [ -n "$$STORK_HELM" ]; then \
+		echo "[helm] using STORK_HELM=$$STORK_HELM"; \
+	else \
+		eval "$$($(BIN)/python -c 'from stork.deploy_helm import main; main()')" && \
+		HELM_MODULE=$$HELM_MODULE HELM_VER=$$HELM_VER HELM_OUT=$$HELM_OUT bash hack/build-helm.sh >/dev/null; \
 	fi
 
 crds: $(STAMP)

@@ -15,6 +15,7 @@ import click
 
 from stork.cli import (
     clusterpair_cmd,
+    destination_rbac_cmd,
     migration_cmd,
     migrationschedule_cmd,
     schedulepolicy_cmd,
@@ -126,6 +127,7 @@ migrationschedule_cmd.register(
 )
 migration_cmd.register(activate, deactivate)
 migration_cmd.register_crud({"create": create, "get": get, "delete": delete})
+destination_rbac_cmd.register(generate)
 
 
 def main() -> None:

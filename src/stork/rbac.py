@@ -1,0 +1,242 @@
+"""The least-privilege RBAC rules of the controller (source) and of a pair's destination.
+
+Everything here is derived from the API calls the code makes:
+
+* On the **source**, the controller watches and updates Stork's own objects, records Events,
+  holds its leader-election Lease, and the migration engine *reads* the migrated namespaces:
+  it lists every kind of ``SUPPORTED_KINDS`` (plus Jobs), Namespaces, PersistentVolumes,
+  ClusterRoles/ClusterRoleBindings and CustomResourceDefinitions. It never writes there.
+* On the **destination**, the engine writes through the ClusterPair's credentials: it applies
+  (server-side apply = ``create`` + ``patch``) Namespaces, CRDs and every migrated kind, lists
+  them to plan, reads them back (``get``: wait until gone, until a CRD is Established) and
+  deletes them (purge, re-create after an immutable-field change); it keeps a static copy of
+  each MigrationSchedule there and reads its ``status.applicationActivated``.
+
+Custom resources of other groups are migrated too; which groups a cluster has is not known in
+advance, so they are granted per group (``custom_resource_rules``) instead of with ``*``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stork.api.constants import GROUP
+
+Rule = dict[str, Any]
+#: A rule and the comment that says what it is for (written above it in the manifests).
+CommentedRule = tuple[str, Rule]
+
+#: (API group, resource) of every built-in kind a migration collects, by Kind.
+#: OpenShift's kinds are listed too: a rule for a group a cluster does not serve is harmless.
+MIGRATED_RESOURCES: dict[str, tuple[str, str]] = {
+    "PersistentVolumeClaim": ("", "persistentvolumeclaims"),
+    "PersistentVolume": ("", "persistentvolumes"),
+    "ConfigMap": ("", "configmaps"),
+    "Service": ("", "services"),
+    "Secret": ("", "secrets"),
+    "ServiceAccount": ("", "serviceaccounts"),
+    "ResourceQuota": ("", "resourcequotas"),
+    "LimitRange": ("", "limitranges"),
+    "Endpoints": ("", "endpoints"),
+    "Deployment": ("apps", "deployments"),
+    "StatefulSet": ("apps", "statefulsets"),
+    "DaemonSet": ("apps", "daemonsets"),
+    "ReplicaSet": ("apps", "replicasets"),
+    "CronJob": ("batch", "cronjobs"),
+    "Job": ("batch", "jobs"),
+    "Role": ("rbac.authorization.k8s.io", "roles"),
+    "RoleBinding": ("rbac.authorization.k8s.io", "rolebindings"),
+    "ClusterRole": ("rbac.authorization.k8s.io", "clusterroles"),
+    "ClusterRoleBinding": ("rbac.authorization.k8s.io", "clusterrolebindings"),
+    "Ingress": ("networking.k8s.io", "ingresses"),
+    "NetworkPolicy": ("networking.k8s.io", "networkpolicies"),
+    "PodDisruptionBudget": ("policy", "poddisruptionbudgets"),
+    "HorizontalPodAutoscaler": ("autoscaling", "horizontalpodautoscalers"),
+    "PriorityClass": ("scheduling.k8s.io", "priorityclasses"),
+    "ValidatingWebhookConfiguration": (
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+    ),
+    "MutatingWebhookConfiguration": (
+        "admissionregistration.k8s.io",
+        "mutatingwebhookconfigurations",
+    ),
+    "DeploymentConfig": ("apps.openshift.io", "deploymentconfigs"),
+    "ImageStream": ("image.openshift.io", "imagestreams"),
+    "Route": ("route.openshift.io", "routes"),
+    "Template": ("template.openshift.io", "templates"),
+}
+
+#: Stork's own kinds (all in GROUP).
+READ = ["get", "list", "watch"]
+
+STORK_RESOURCES = (
+    "clusterpairs",
+    "migrations",
+    "migrationschedules",
+    "schedulepolicies",
+    "namespacedschedulepolicies",
+    "rules",
+)
+
+
+def _grouped(resources: list[tuple[str, str]], verbs: list[str], why: str) -> list[CommentedRule]:
+    """One rule per API group (groups in a stable order, resources sorted)."""
+    by_group: dict[str, set[str]] = {}
+    for group, resource in resources:
+        by_group.setdefault(group, set()).add(resource)
+    return [
+        (
+            f"{why}: {group or 'core'} group",
+            {"apiGroups": [group], "resources": sorted(names), "verbs": list(verbs)},
+        )
+        for group, names in sorted(by_group.items())
+    ]
+
+
+def plain(rules: list[CommentedRule]) -> list[Rule]:
+    """The rules without their comments (fresh copies)."""
+    return [{k: list(v) for k, v in rule.items()} for _, rule in rules]
+
+
+def migrated_resources() -> list[tuple[str, str]]:
+    """(group, resource) of every migrated built-in kind and of CRDs (Namespaces aside)."""
+    return sorted(
+        {*MIGRATED_RESOURCES.values(), ("apiextensions.k8s.io", "customresourcedefinitions")}
+    )
+
+
+def custom_resource_rules(groups: list[str], verbs: list[str], why: str) -> list[CommentedRule]:
+    """Rules for every resource of the given custom-resource groups (empty when none)."""
+    return [
+        (f"{why}: {group}", {"apiGroups": [group], "resources": ["*"], "verbs": list(verbs)})
+        for group in sorted(set(groups))
+    ]
+
+
+# -- source (the controller's own identity) ----------------------------------------------------
+
+
+def controller_rules() -> list[CommentedRule]:
+    """The controller's cluster-wide rules on Stork's objects and Events (source)."""
+    return [
+        (
+            "Stork's objects: informers (list, watch) and reads of pairs, policies, rules",
+            {"apiGroups": [GROUP], "resources": list(STORK_RESOURCES), "verbs": list(READ)},
+        ),
+        (
+            "default SchedulePolicies; the Migrations a MigrationSchedule starts",
+            {
+                "apiGroups": [GROUP],
+                "resources": ["migrations", "schedulepolicies"],
+                "verbs": ["create"],
+            },
+        ),
+        (
+            "schedule finalizer and autoSuspend (patch); pruning a schedule's old Migrations",
+            {
+                "apiGroups": [GROUP],
+                "resources": ["migrations", "migrationschedules"],
+                "verbs": ["patch", "delete"],
+            },
+        ),
+        (
+            "status of pairs, migrations and schedules (JSON merge patch of the subresource)",
+            {
+                "apiGroups": [GROUP],
+                "resources": [
+                    "clusterpairs/status",
+                    "migrations/status",
+                    "migrationschedules/status",
+                ],
+                "verbs": ["patch"],
+            },
+        ),
+        (
+            "Events about our objects, in their namespaces; a repeat bumps the count (patch)",
+            {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
+        ),
+    ]
+
+
+def source_read_rules(custom_groups: list[str] | None = None) -> list[CommentedRule]:
+    """Read access the migration engine needs on the source: LISTs of the migrated kinds."""
+    rules: list[CommentedRule] = [
+        (
+            "namespaces to migrate: by name (get) and by label selector (list)",
+            {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list"]},
+        )
+    ]
+    rules += _grouped(migrated_resources(), ["list"], "migrated kinds, listed (paged)")
+    return rules + custom_resource_rules(
+        custom_groups or [], ["list"], "custom resources to migrate"
+    )
+
+
+def leader_election_rules() -> list[CommentedRule]:
+    """The Lease of leader election, in the controller's own namespace."""
+    return [
+        (
+            "leader election: the controller's Lease",
+            {
+                "apiGroups": ["coordination.k8s.io"],
+                "resources": ["leases"],
+                "verbs": ["get", "create", "update"],
+            },
+        ),
+        (
+            "Events about leadership changes",
+            {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
+        ),
+    ]
+
+
+# -- destination (the ClusterPair's identity) --------------------------------------------------
+
+#: Server-side apply needs create (object absent) and patch; LIST to plan; GET to read back;
+#: DELETE to purge and to re-create an object whose immutable field changed.
+DESTINATION_VERBS = ("get", "list", "create", "patch", "delete")
+
+
+def destination_rules(
+    custom_groups: list[str] | None = None, *, rbac_escalation: bool = True
+) -> list[CommentedRule]:
+    """What the migration engine needs on a destination, through the ClusterPair's token."""
+    verbs = list(DESTINATION_VERBS)
+    rules: list[CommentedRule] = [
+        (
+            "namespaces of the migrated objects: applied and read, never deleted",
+            {
+                "apiGroups": [""],
+                "resources": ["namespaces"],
+                "verbs": ["get", "list", "create", "patch"],
+            },
+        )
+    ]
+    rules += _grouped(
+        migrated_resources(),
+        verbs,
+        "migrated kinds: server-side apply, list to plan, delete to purge or re-create",
+    )
+    rules.append(
+        (
+            "the suspended static copy of each MigrationSchedule, and its activation status",
+            {
+                "apiGroups": [GROUP],
+                "resources": ["migrationschedules"],
+                "verbs": ["get", "create", "patch"],
+            },
+        )
+    )
+    if rbac_escalation:
+        rules.append(
+            (
+                "migrated Roles/ClusterRoles may grant more than this account holds",
+                {
+                    "apiGroups": ["rbac.authorization.k8s.io"],
+                    "resources": ["roles", "clusterroles"],
+                    "verbs": ["escalate", "bind"],
+                },
+            )
+        )
+    return rules + custom_resource_rules(custom_groups or [], verbs, "custom resources to migrate")
