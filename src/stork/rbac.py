@@ -156,6 +156,15 @@ def controller_rules() -> list[CommentedRule]:
             "Events about our objects, in their namespaces; a repeat bumps the count (patch)",
             {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
         ),
+        (
+            "pre/post-exec Rules: the pods a rule picks (remove both pod rules to forbid"
+            " commands; rules then fail with the reason)",
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
+        ),
+        (
+            "pre/post-exec Rules: a rule's commands (a WebSocket exec is authorized as create)",
+            {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]},
+        ),
     ]
 
 
