@@ -5,8 +5,10 @@ over M namespaces on the source, then measure with the real controller (`stork r
   full     the first Migration of all of them,
   noop     a second Migration with nothing changed,
   change   a Migration after 1% of the objects changed,
-and, in the same run, the baseline: a minimal client with the same HTTP library creating the same
-objects on the destination as fast as it can, and the time to LIST everything from both clusters.
+and, in the same run and first, the baseline: a minimal client with the same HTTP library creating
+the same objects on the destination as fast as it can (its concurrency tuned on a sample, its
+objects deleted again before the migration runs), and the time to LIST everything from both
+clusters.
 Writes are counted from the destination API server's apiserver_request_total.
 """
 
@@ -249,12 +251,51 @@ async def list_all(rest: Rest, namespaces: list[str]) -> tuple[float, int]:
     return time.perf_counter() - start, count
 
 
+async def delete_namespaces(rest: Rest, names: list[str], timeout: float = 900) -> None:
+    """Delete namespaces and wait until they are gone (the namespace controller empties them)."""
+    for ns in names:
+        await rest.delete(NAMESPACE, None, ns)
+    deadline = time.monotonic() + timeout
+    for ns in names:
+        if not await rest.wait_gone(NAMESPACE, None, ns, max(1.0, deadline - time.monotonic())):
+            raise RuntimeError(f"namespace {ns} still there after {timeout:.0f}s")
+
+
+async def baseline(
+    rest: Rest, objects: int, namespaces: int, tag: str
+) -> tuple[float, int, dict[int, float]]:
+    """The minimal client on the destination, before the migration: the physical limit.
+
+    Its concurrency is tuned first (objects/s for 16, 64 and 128 requests in flight on a sample),
+    then all ``objects`` are created with the best one; everything it created is deleted again
+    so that the migration finds the destination exactly as the baseline did.
+    """
+    sample = min(objects, 1000)
+    sweep: dict[int, float] = {}
+    created: list[str] = []
+    for concurrency in (16, 64, 128):
+        ns, objs = plan_objects(f"sweep-{tag}-{concurrency}", sample, max(1, namespaces // 10))
+        sweep[concurrency] = round(sample / await create_all(rest, ns, objs, concurrency), 1)
+        created += ns
+    best = max(sweep, key=lambda c: sweep[c])
+    ns, objs = plan_objects(f"base-{tag}", objects, namespaces)
+    seconds = await create_all(rest, ns, objs, best)
+    print(f"[bench] baseline: {objects / seconds:.0f} obj/s at concurrency {best}", flush=True)
+    await delete_namespaces(rest, created + ns)
+    return seconds, best, sweep
+
+
 async def measure(sb: Sandbox, objects: int, namespaces: int, tag: str) -> dict[str, Any]:
     src_cfg = load_config(sb.kubeconfig("source"))
     dst_cfg = load_config(sb.kubeconfig("destination"))
     source, destination = rest_for(src_cfg), rest_for(dst_cfg)
     fast = TokenBucket(100000, 100000)
     source.limiter, destination.limiter = fast, TokenBucket(100000, 100000)
+    print(
+        f"[bench] N={objects}: baseline first, on the destination as the migration will find it",
+        flush=True,
+    )
+    base, base_concurrency, sweep = await baseline(destination, objects, namespaces, tag)
     ns_names, objs = plan_objects(f"bench-{tag}", objects, namespaces)
     print(
         f"[bench] N={objects}: creating the objects on the source over {namespaces} namespaces",
@@ -322,12 +363,6 @@ async def measure(sb: Sandbox, objects: int, namespaces: int, tag: str) -> dict[
     list_src, n_src = await list_all(source, ns_names)
     list_dst, n_dst = await list_all(destination, ns_names)
     assert n_src == n_dst == objects, (n_src, n_dst, objects)
-    print(
-        "[bench] baseline: the same objects created on the destination by a minimal client",
-        flush=True,
-    )
-    base_ns, base_objs = plan_objects(f"base-{tag}", objects, namespaces)
-    base = await create_all(destination, base_ns, base_objs, 64)
     result.update(
         {
             "full": {
@@ -347,7 +382,12 @@ async def measure(sb: Sandbox, objects: int, namespaces: int, tag: str) -> dict[
                 "writes_by_resource": delta(w3, w2),
             },
             "list": {"seconds": round(list_src + list_dst, 2)},
-            "baseline": {"seconds": round(base, 2), "objects_per_s": round(objects / base, 1)},
+            "baseline": {
+                "seconds": round(base, 2),
+                "objects_per_s": round(objects / base, 1),
+                "concurrency": base_concurrency,
+                "sweep_objects_per_s": sweep,
+            },
         }
     )
     result["ratio"] = round(
