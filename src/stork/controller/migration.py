@@ -61,6 +61,10 @@ def _rule_failure(rule: str, reason: str) -> Entry:
     )
 
 
+def _now_precise() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -265,6 +269,7 @@ class MigrationReconciler:
                 post_failure = _rule_failure(opts.post_exec_rule, str(e))
                 result.entries.append(post_failure)
         finished = _now()
+        finished_precise = _now_precise()
         resources, omitted = bounded_resources(result.entries)
         # Stork: a post-exec rule that fails fails the migration, whatever was applied.
         outcome = MigrationStatus.FAILED if post_failure else overall_status(result.entries)
@@ -312,12 +317,14 @@ class MigrationReconciler:
                 f'namespaces "{ns}" not found',
             )
         log.info(
-            "migration %s/%s: %s, %d resources, %d written",
+            "migration %s/%s: %s, %d resources, %d written (seconds: %s, status %.3f)",
             key[0],
             key[1],
             outcome.value,
             total,
             result.writes,
+            ", ".join(f"{k} {v}" for k, v in result.timings.items()),
+            (_now_precise() - finished_precise).total_seconds(),
         )
         kind = NORMAL if outcome == MigrationStatus.SUCCESSFUL else WARNING
         await self._events.record(

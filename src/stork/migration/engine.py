@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,12 +17,13 @@ from typing import Any
 import httpx2
 
 from stork.api.constants import MigrationStatus
+from stork.gcpause import paused_gc
 from stork.kube.discovery import ResourceType, custom_resource_groups, discover
 from stork.kube.rest import Rest, RestError
 from stork.migration.apply import Applier, DestinationUnreachable
 from stork.migration.collect import list_types, list_types_as
 from stork.migration.filters import FilterContext, select_objects
-from stork.migration.fixups import fix_links, pvc_owners
+from stork.migration.fixups import Owner, fix_links, pvc_owners
 from stork.migration.ledger import Entry
 from stork.migration.memo import MemoKey, TransformMemo, memo_key
 from stork.migration.plan import (
@@ -69,6 +71,8 @@ class Result:
     entries: list[Entry]
     skipped_namespaces: list[str]
     writes: int
+    #: Seconds spent per phase (collect, destination, transform, apply), for the logs.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 async def resolve_namespaces(
@@ -156,6 +160,15 @@ async def migrate(
     objects unchanged on both sides.
     """
     opts = job.options
+    timings: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        timings[name] = round(now - mark, 3)
+        mark = now
+
     try:
         namespaces, skipped = await resolve_namespaces(source, opts)
         all_types = await discover(source.http)
@@ -179,7 +192,9 @@ async def migrate(
         include_network_policy_with_cidr=opts.include_network_policy_with_cidr,
         ignore_owner_references_check=opts.ignore_owner_references_check,
     )
-    objects = select_objects(listed, context)
+    with paused_gc():
+        objects = select_objects(listed, context)
+    phase("collect")
     tctx = TransformContext(
         start_applications=opts.start_applications,
         project_mappings=dict(job.project_mappings),
@@ -200,6 +215,7 @@ async def migrate(
     except httpx2.TransportError as e:
         raise DestinationUnreachable(f"destination did not answer: {e}") from e
     existing = {c.id: c.hash for c in current}
+    phase("destination")
 
     desired: list[dict[str, Any]] = []
     if groups:
@@ -211,7 +227,36 @@ async def migrate(
         for n in source_namespaces
         if n["metadata"]["name"] in namespaces
     ]
-    desired = [_for_apply(o) for o in desired]
+    with paused_gc():
+        steps, owners = _plan(desired, objects, existing, tctx, stamp, memo)
+    del listed, objects, desired  # only the plan's objects are needed from here on
+    migrated = {s.id for s in steps}
+    phase("transform")
+    try:
+        entries = await Applier(destination, type_map, job.concurrency).run(steps, on_entry)
+        entries = _replaced(
+            entries, await fix_links(destination, type_map, owners, migrated, namespaces)
+        )
+        if opts.purge_deleted_resources:
+            entries += await _purge(destination, current, migrated, type_map, namespaces)
+    except httpx2.TransportError as e:
+        raise DestinationUnreachable(f"destination did not answer: {e}") from e
+    phase("apply")
+    writes = sum(1 for s in steps if s.action.value == "apply")
+    return Result(entries, skipped, writes, timings)
+
+
+def _plan(
+    prepared: list[dict[str, Any]],
+    objects: list[dict[str, Any]],
+    existing: Mapping[ObjectId, str | None],
+    tctx: TransformContext,
+    stamp: Mapping[str, str],
+    memo: TransformMemo | None,
+) -> tuple[list[Step], dict[ObjectId, list[Owner]]]:
+    """The steps for ``prepared`` (namespaces, CRDs) and the source ``objects`` (transformed
+    unless the memo knows them unchanged on both sides), and the source PVCs' owners."""
+    desired = [_for_apply(o) for o in prepared]
     fingerprint = _fingerprint(tctx)
     keys: dict[ObjectId, MemoKey] = {}
     unchanged: list[Step] = []
@@ -224,27 +269,12 @@ async def migrate(
         desired.append(_for_apply(_annotated(transform(o, tctx), stamp)))
         if key is not None:
             keys[oid] = key
-    owners = pvc_owners(objects)
-    del listed, objects  # only the transformed copies are needed from here on
-
     steps = sorted([*make_plan(desired, existing), *unchanged], key=lambda s: (s.phase, s.id))
     if memo is not None:
         for step in steps:
             if step.id in keys:
                 memo.put(keys[step.id], step.obj["metadata"]["annotations"][HASH_ANNOTATION])
-    del desired
-    migrated = {s.id for s in steps}
-    try:
-        entries = await Applier(destination, type_map, job.concurrency).run(steps, on_entry)
-        entries = _replaced(
-            entries, await fix_links(destination, type_map, owners, migrated, namespaces)
-        )
-        if opts.purge_deleted_resources:
-            entries += await _purge(destination, current, migrated, type_map, namespaces)
-    except httpx2.TransportError as e:
-        raise DestinationUnreachable(f"destination did not answer: {e}") from e
-    writes = sum(1 for s in steps if s.action.value == "apply")
-    return Result(entries, skipped, writes)
+    return steps, pvc_owners(objects)
 
 
 def _replaced(entries: list[Entry], failures: list[Entry]) -> list[Entry]:
