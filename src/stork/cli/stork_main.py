@@ -9,14 +9,16 @@ import click
 from lightkube import ApiError
 from lightkube.core.exceptions import ConfigError
 
-from stork.api.crd import CRDS, crd_manifest
 from stork.cli.common import cluster_options
 from stork.cli.errors import friendly_errors
+from stork.cli.install_cmd import install
 from stork.cli.sandbox_cmd import sandbox
 from stork.controller import manager
+from stork.controller.health import parse_bind_address
 from stork.controller.manager import ControllerOptions
-from stork.kube.config import KubeconfigError, load_config, make_client
-from stork.kube.crds import CrdInstallError, apply_crds
+from stork.kube.config import KubeconfigError, load_config
+from stork.kube.crds import CrdInstallError
+from stork.logs import FORMATS, configure
 
 CONNECTION_ERRORS = (KubeconfigError, ConfigError, CrdInstallError, ApiError, OSError)
 
@@ -27,16 +29,7 @@ def cli() -> None:
 
 
 cli.add_command(sandbox)
-
-
-@cli.command()
-@cluster_options
-@friendly_errors(*CONNECTION_ERRORS)
-def install(kubeconfig: str | None, context: str | None) -> None:
-    """Apply the CRDs (server-side apply) and wait until they are Established. Idempotent."""
-    client = make_client(kubeconfig, context)
-    for applied in apply_crds(client, [crd_manifest(info) for info in CRDS]):
-        click.echo(f"customresourcedefinition.apiextensions.k8s.io/{applied.name} {applied.action}")
+cli.add_command(install)
 
 
 def _time_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -76,6 +69,56 @@ def _time_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     show_default=True,
     help="Objects applied to a destination at once.",
 )
+@click.option(
+    "--rule-command-tries",
+    type=click.IntRange(min=1),
+    default=12,
+    show_default=True,
+    help="Tries of a pre/post-exec rule command in one pod (5 s apart) before the rule fails.",
+)
+@click.option(
+    "--leader-elect/--no-leader-elect",
+    default=True,
+    show_default=True,
+    envvar="STORK_LEADER_ELECT",
+    help="Reconcile only while holding the Lease (run several replicas safely).",
+)
+@click.option(
+    "--leader-election-namespace",
+    envvar="POD_NAMESPACE",
+    default="kube-system",
+    show_default="$POD_NAMESPACE, else kube-system",
+    help="Namespace of the Lease stork-controller.",
+)
+@click.option(
+    "--metrics-bind-address",
+    default=":8080",
+    show_default=True,
+    envvar="STORK_METRICS_BIND_ADDRESS",
+    help="host:port of /metrics; 0 disables it.",
+)
+@click.option(
+    "--health-probe-bind-address",
+    default=":8081",
+    show_default=True,
+    envvar="STORK_HEALTH_PROBE_BIND_ADDRESS",
+    help="host:port of /healthz and /readyz; 0 disables them.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    envvar="STORK_LOG_FORMAT",
+    help="text (readable) or json (one object per line).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    default="info",
+    show_default=True,
+    envvar="STORK_LOG_LEVEL",
+)
 @friendly_errors(*CONNECTION_ERRORS)
 def run(
     kubeconfig: str | None,
@@ -84,17 +127,34 @@ def run(
     pair_check_interval: float,
     admin_namespace: str,
     migration_concurrency: int,
+    rule_command_tries: int,
+    leader_elect: bool,
+    leader_election_namespace: str,
+    metrics_bind_address: str,
+    health_probe_bind_address: str,
+    log_format: str,
+    log_level: str,
 ) -> None:
     """Run the controller in the foreground against the source cluster (until SIGTERM)."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx2").setLevel(logging.WARNING)  # one line per request is noise
+    configure("json" if log_format == "json" else "text", logging.getLevelName(log_level.upper()))
+    for address, flag in (
+        (metrics_bind_address, "--metrics-bind-address"),
+        (health_probe_bind_address, "--health-probe-bind-address"),
+    ):
+        try:
+            parse_bind_address(address)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint=flag) from e
     options = ControllerOptions(
         time_zone=time_zone,
         pair_check_interval=pair_check_interval,
         admin_namespace=admin_namespace,
         migration_concurrency=migration_concurrency,
+        rule_command_tries=rule_command_tries,
+        leader_elect=leader_elect,
+        leader_election_namespace=leader_election_namespace,
+        metrics_bind_address=metrics_bind_address,
+        health_probe_bind_address=health_probe_bind_address,
     )
     manager.run(load_config(kubeconfig, context), options)
 

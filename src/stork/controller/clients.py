@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 from lightkube.config import client_adapter
@@ -13,24 +13,31 @@ from stork.kube.pairconfig import pair_client_config
 from stork.kube.ratelimit import TokenBucket
 from stork.kube.rest import Rest
 
+if TYPE_CHECKING:
+    from stork.controller.metrics import Metrics
+
 REQUEST_TIMEOUT = 30.0
 QPS = 200.0
 BURST = 400
 
 
-def rest_for(config: SingleConfig) -> Rest:
-    """A rate-limited REST client for one cluster."""
+def rest_for(config: SingleConfig, metrics: Metrics | None = None, cluster: str = "") -> Rest:
+    """A rate-limited REST client for one cluster (its requests counted under ``cluster``)."""
     http = client_adapter.AsyncClient(
         config, ConnectionParams(timeout=httpx2.Timeout(REQUEST_TIMEOUT))
     )
-    return Rest(http, TokenBucket(QPS, BURST))
+    if metrics is None:
+        return Rest(http, TokenBucket(QPS, BURST))
+    metrics.instrument(http, cluster)
+    return Rest(http, TokenBucket(QPS, BURST), metrics.retry_counter(cluster))
 
 
 class DestinationClients:
     """One client per ClusterPair, rebuilt only when the pair's config changes."""
 
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics | None = None) -> None:
         self._clients: dict[tuple[str, str], tuple[str, Rest]] = {}
+        self._metrics = metrics
 
     async def get(self, pair: dict[str, Any]) -> Rest:
         """The client of a pair's destination (raises PairConfigError for a bad config)."""
@@ -40,7 +47,11 @@ class DestinationClients:
         cached = self._clients.get(key)
         if cached is not None and cached[0] == version:
             return cached[1]
-        rest = rest_for(pair_client_config((pair.get("spec") or {}).get("config")))
+        rest = rest_for(
+            pair_client_config((pair.get("spec") or {}).get("config")),
+            self._metrics,
+            f"{key[0]}/{key[1]}",
+        )
         if cached is not None:
             await cached[1].http.aclose()
         self._clients[key] = (version, rest)

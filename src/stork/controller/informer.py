@@ -18,6 +18,9 @@ from lightkube.core.resource import NamespacedResource
 ObjectKey = tuple[str, str]
 """(namespace, name); namespace is "" for cluster-scoped objects."""
 
+Observer = Callable[[dict[str, Any] | None, dict[str, Any] | None], None]
+"""Called with (old, new) on every change of the cache; None for absent."""
+
 log = logging.getLogger(__name__)
 
 _PAGE = 500
@@ -43,6 +46,7 @@ class Informer:
         self._cache: dict[ObjectKey, dict[str, Any]] = {}
         self.synced = asyncio.Event()
         self.kind: str = resource._api_info.resource.kind
+        self.observers: list[Observer] = []
 
     def get(self, key: ObjectKey) -> dict[str, Any] | None:
         """The cached object, or None when it does not exist (as far as the watch knows)."""
@@ -66,7 +70,10 @@ class Informer:
             data = _as_dict(obj)
             fresh[object_key(data)] = data
         gone = self._cache.keys() - fresh.keys()
-        self._cache = fresh
+        old, self._cache = self._cache, fresh
+        for observe in self.observers:
+            for key in list(fresh) + list(gone):
+                observe(old.get(key), fresh.get(key))
         for key in list(fresh) + list(gone):
             self._on_change(key)
         return str(items.resourceVersion)
@@ -95,9 +102,11 @@ class Informer:
                     data = _as_dict(obj)
                     key = object_key(data)
                     if kind == "DELETED":
-                        self._cache.pop(key, None)
+                        previous = self._cache.pop(key, None)
                     else:
-                        self._cache[key] = data
+                        previous, self._cache[key] = self._cache.get(key), data
+                    for observe in self.observers:
+                        observe(previous, None if kind == "DELETED" else data)
                     self._on_change(key)
             except asyncio.CancelledError:
                 raise

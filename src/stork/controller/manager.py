@@ -1,11 +1,16 @@
-"""The body of ``stork run``: default policies, then every controller until SIGTERM."""
+"""The body of ``stork run``: default policies, then every controller until SIGTERM.
+
+Informers, ``/metrics`` and the health probes run on every replica; reconcilers only on the
+leader (when leader election is on).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from lightkube import AsyncClient, Client
 from lightkube.config.kubeconfig import SingleConfig
@@ -16,15 +21,31 @@ from stork.controller.clock import SystemClock
 from stork.controller.clusterpair import ClusterPairReconciler
 from stork.controller.default_policies import ensure_default_policies
 from stork.controller.events import EventRecorder
+from stork.controller.health import (
+    HttpServer,
+    check_handler,
+    metrics_handler,
+    parse_bind_address,
+)
+from stork.controller.informer import Informer
+from stork.controller.leader import (
+    LEASE_NAME,
+    LeaderElector,
+    default_identity,
+    default_namespace,
+)
+from stork.controller.metrics import Metrics, StateCollector
 from stork.controller.migration import MigrationReconciler
 from stork.controller.migrationschedule import MigrationScheduleReconciler, zone
 from stork.controller.runtime import Controller, run_controllers
+from stork.kube.podexec import PodExec
 from stork.kube.resources import (
     ClusterPairResource,
     MigrationResource,
     NamespacedSchedulePolicyResource,
     SchedulePolicyResource,
 )
+from stork.migration.rules import COMMAND_TRIES
 from stork.schedule import DEFAULT_POLICIES
 
 log = logging.getLogger("stork")
@@ -38,6 +59,12 @@ class ControllerOptions:
     pair_check_interval: float = 60.0
     admin_namespace: str = "kube-system"
     migration_concurrency: int = 16
+    rule_command_tries: int = COMMAND_TRIES
+    leader_elect: bool = True
+    leader_election_namespace: str = field(default_factory=default_namespace)
+    leader_election_identity: str = field(default_factory=default_identity)
+    metrics_bind_address: str = ":8080"
+    health_probe_bind_address: str = ":8081"
 
 
 def run(config: SingleConfig, options: ControllerOptions) -> None:
@@ -49,39 +76,138 @@ def run(config: SingleConfig, options: ControllerOptions) -> None:
     log.info("stopped")
 
 
+@dataclass(frozen=True)
+class _Caches:
+    """The informer caches the metrics read at scrape time (a metrics.CacheView)."""
+
+    migration_informer: Informer
+    schedule_informer: Informer
+    namespaced_policies: Informer
+    cluster_policies: Informer
+
+    def migrations(self) -> list[dict[str, Any]]:
+        return self.migration_informer.values()
+
+    def schedules(self) -> list[dict[str, Any]]:
+        return self.schedule_informer.values()
+
+    def policy(self, namespace: str, name: str) -> dict[str, Any] | None:
+        return self.namespaced_policies.get((namespace, name)) or self.cluster_policies.get(
+            ("", name)
+        )
+
+
+async def _serve(
+    address: str, server: HttpServer, servers: list[HttpServer]
+) -> tuple[str, int] | None:
+    bind = parse_bind_address(address)
+    if bind is None:
+        return None
+    servers.append(server)
+    return await server.start(*bind)
+
+
 async def _run_async(config: SingleConfig, options: ControllerOptions) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    metrics = Metrics()
     client = AsyncClient(config=config, field_manager=FIELD_MANAGER)
-    source = rest_for(config)
+    metrics.instrument_lightkube(client, "source")
+    source = rest_for(config, metrics, "source")
     events = EventRecorder(client)
-    destinations = DestinationClients()
+    destinations = DestinationClients(metrics)
     migrations = MigrationReconciler(
-        client, events, source, destinations, options.admin_namespace, options.migration_concurrency
+        client,
+        events,
+        source,
+        destinations,
+        options.admin_namespace,
+        options.migration_concurrency,
+        pod_exec=PodExec(config),
+        rule_tries=options.rule_command_tries,
     )
+    servers: list[HttpServer] = []
     try:
         schedules = Controller(
             client,
             MigrationScheduleReconciler(
                 client, events, SystemClock(), destinations, zone(options.time_zone)
             ),
+            metrics=metrics,
         )
         schedules.watch(MigrationResource, MigrationScheduleReconciler.for_migration)
-        schedules.watch(SchedulePolicyResource, schedules.every_key)
-        schedules.watch(NamespacedSchedulePolicyResource, schedules.every_key)
+        cluster_policies = schedules.watch(SchedulePolicyResource, schedules.every_key)
+        namespaced_policies = schedules.watch(NamespacedSchedulePolicyResource, schedules.every_key)
         schedules.watch(ClusterPairResource, schedules.every_key)
+        migration_controller = Controller(client, migrations, metrics=metrics)
+        migration_controller.informer.observers.append(metrics.migration_changed)
         controllers = [
-            Controller(client, ClusterPairReconciler(client, events, options.pair_check_interval)),
-            Controller(client, migrations),
+            Controller(
+                client,
+                ClusterPairReconciler(client, events, options.pair_check_interval),
+                metrics=metrics,
+            ),
+            migration_controller,
             schedules,
         ]
+        metrics.add_state(
+            StateCollector(
+                _Caches(
+                    migration_controller.informer,
+                    schedules.informer,
+                    namespaced_policies,
+                    cluster_policies,
+                )
+            )
+        )
+
+        def synced() -> bool:
+            return all(c.synced() for c in controllers)
+
+        metrics.informers_synced.set_function(lambda: 1.0 if synced() else 0.0)
+
+        await _serve(
+            options.metrics_bind_address,
+            HttpServer({"/metrics": metrics_handler(metrics.registry)}, "metrics"),
+            servers,
+        )
+        await _serve(
+            options.health_probe_bind_address,
+            HttpServer(
+                {
+                    "/healthz": check_handler(lambda: True, "alive"),
+                    "/readyz": check_handler(synced, "synced"),
+                },
+                "health probe",
+            ),
+            servers,
+        )
+        elector = None
+        if options.leader_elect:
+            metrics.set_leader(LEASE_NAME, False)
+            elector = LeaderElector(
+                client,
+                options.leader_election_namespace,
+                options.leader_election_identity,
+                on_change=lambda leading: metrics.set_leader(LEASE_NAME, leading),
+            )
+            log.info(
+                "leader election on (lease %s/%s, identity %s)",
+                options.leader_election_namespace,
+                LEASE_NAME,
+                options.leader_election_identity,
+            )
+        else:
+            metrics.set_leader(LEASE_NAME, True)
         log.info(
             "controller running (time zone %s); stop with SIGTERM", options.time_zone or "local"
         )
-        await run_controllers(controllers, stop)
+        await run_controllers(controllers, stop, elector)
     finally:
+        for server in servers:
+            await server.close()
         await destinations.close()
         await source.http.aclose()
         await client.close()

@@ -28,8 +28,10 @@ from stork.api.constants import (
 )
 from stork.controller.clients import DestinationClients
 from stork.controller.clock import Clock
+from stork.controller.conditions import set_condition
 from stork.controller.events import NORMAL, WARNING, EventRecorder
 from stork.controller.informer import ObjectKey
+from stork.controller.metrics import RPO_FACTOR, expected_interval, rpo_breached, schedule_lag
 from stork.controller.staticcopy import StaticCopyError, sync_static_copy
 from stork.controller.status import merge_status
 from stork.kube.pairconfig import PairConfigError
@@ -52,6 +54,8 @@ _SUCCEEDED = (MigrationStatus.SUCCESSFUL.value, MigrationStatus.PARTIAL_SUCCESS.
 RETRY_SECONDS = 30.0
 AUTO_SUSPENDED = "Suspending migration schedule since migrated apps on remote cluster are active"
 _MAX_SLEEP = 3600.0
+#: Condition set while the lag since the last success exceeds twice the policy's interval.
+RPO_CONDITION = "RPOBreached"
 
 
 def _stamp(t: dt.datetime) -> str:
@@ -109,7 +113,24 @@ class MigrationScheduleReconciler:
     # -- reconcile -----------------------------------------------------------------------------
 
     async def reconcile(self, key: ObjectKey, obj: dict[str, Any] | None) -> float | None:
-        """Follow children, maybe start one, prune; return seconds until the next trigger."""
+        """Follow children, maybe start one, prune, check the RPO; return when to look again.
+
+        The RPO needs no wake-up of its own: the next trigger (at most one interval away) or a
+        child's progress comes before a breach (two intervals); ``/metrics`` shows the lag
+        continuously in any case.
+        """
+        requeue = await self._reconcile(key, obj)
+        meta = (obj or {}).get("metadata") or {}
+        if not (
+            obj is None
+            or meta.get("deletionTimestamp")
+            or (meta.get("annotations") or {}).get(STATIC_COPY_ANNOTATION) == "true"
+            or (obj.get("spec") or {}).get("suspend")
+        ):
+            await self._check_rpo(key)
+        return requeue
+
+    async def _reconcile(self, key: ObjectKey, obj: dict[str, Any] | None) -> float | None:
         if obj is None:
             return None
         meta = obj.get("metadata") or {}
@@ -195,6 +216,49 @@ class MigrationScheduleReconciler:
         return self._sleep(policy, obj, items, now)
 
     # -- parts ---------------------------------------------------------------------------------
+
+    async def _check_rpo(self, key: ObjectKey) -> None:
+        """Set the RPOBreached condition, with an event, when it changes (or is not set yet)."""
+        try:
+            obj = dict(await self._client.get(MigrationScheduleResource, key[1], namespace=key[0]))
+        except ApiError as e:
+            if e.status.code == 404:
+                return
+            raise
+        policy = await self._policy(key[0], str((obj.get("spec") or {}).get("schedulePolicyName")))
+        interval = None if isinstance(policy, str) else expected_interval(policy)
+        if interval is None:
+            return
+        now = self._clock.now()
+        lag = schedule_lag(obj, now)
+        breached = rpo_breached(lag, interval)
+        status = obj.get("status") or {}
+        conditions = list(status.get("conditions") or [])
+        previous = next((c for c in conditions if c.get("type") == RPO_CONDITION), None)
+        if previous is None or previous.get("status") != ("True" if breached else "False"):
+            message = (
+                f"last successful migration {lag:.0f}s ago, more than {RPO_FACTOR:g} times "
+                f"the policy's interval of {interval:.0f}s"
+                if breached
+                else f"last successful migration {lag:.0f}s ago (interval {interval:.0f}s)"
+            )
+            reason = "LagExceeded" if breached else "WithinObjective"
+            conditions = set_condition(
+                conditions,
+                RPO_CONDITION,
+                breached,
+                reason,
+                message,
+                (obj.get("metadata") or {}).get("generation"),
+                now,
+            )
+            await merge_status(
+                self._client, MigrationScheduleResource, key, {"conditions": conditions}
+            )
+            if breached:
+                await self._events.record(obj, WARNING, RPO_CONDITION, message)
+            elif previous is not None:
+                await self._events.record(obj, NORMAL, "RPORecovered", message)
 
     async def _follow_children(
         self,
@@ -407,13 +471,17 @@ class MigrationScheduleReconciler:
         finalizers = [
             f for f in (obj.get("metadata") or {}).get("finalizers") or [] if f != FINALIZER
         ]
-        await self._client.patch(
-            MigrationScheduleResource,
-            key[1],
-            {"metadata": {"finalizers": finalizers or None}},
-            namespace=key[0],
-            patch_type=PatchType.MERGE,
-        )
+        try:
+            await self._client.patch(
+                MigrationScheduleResource,
+                key[1],
+                {"metadata": {"finalizers": finalizers or None}},
+                namespace=key[0],
+                patch_type=PatchType.MERGE,
+            )
+        except ApiError as e:
+            if e.status.code != 404:  # already gone (e.g. its namespace was deleted): done
+                raise
 
 
 def zone(name: str | None) -> dt.tzinfo | None:

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from lightkube import AsyncClient
 
 from stork.controller.informer import Informer, ObjectKey
+from stork.controller.leader import LeaderElector
+from stork.controller.metrics import Metrics
 from stork.controller.workqueue import QueueShutDownError, WorkQueue
+from stork.logs import about, reconciling
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +39,33 @@ Mapper = Callable[[ObjectKey, dict[str, Any] | None], list[ObjectKey]]
 
 
 class Controller:
-    """One reconciler with its informer, queue and workers, plus optional secondary watches."""
+    """One reconciler with its informer, queue and workers, plus optional secondary watches.
 
-    def __init__(self, client: AsyncClient, reconciler: Reconciler, workers: int = 4) -> None:
+    Informers and workers run separately: every replica keeps its caches warm (readiness,
+    metrics, fast hand-over), only the leader runs workers.
+    """
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        reconciler: Reconciler,
+        workers: int = 4,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.reconciler = reconciler
         self.queue: WorkQueue[ObjectKey] = WorkQueue()
         self.informer = Informer(client, reconciler.resource, self.queue.add)
         self._client = client
         self._secondary: list[Informer] = []
         self._workers = workers
+        self._metrics = metrics
 
-    def watch(self, resource: Any, mapper: Mapper) -> None:
+    @property
+    def informers(self) -> list[Informer]:
+        """The primary informer, then the secondary ones."""
+        return [self.informer, *self._secondary]
+
+    def watch(self, resource: Any, mapper: Mapper) -> Informer:
         """Also watch ``resource``; each change enqueues the keys ``mapper`` returns."""
 
         def on_change(key: ObjectKey) -> None:
@@ -54,67 +74,126 @@ class Controller:
 
         informer = Informer(self._client, resource, on_change)
         self._secondary.append(informer)
+        return informer
 
     def every_key(self, _key: ObjectKey, _obj: dict[str, Any] | None) -> list[ObjectKey]:
         """A mapper that wakes every object of this controller (for rare, shared changes)."""
         return self.informer.keys()
 
+    def synced(self) -> bool:
+        """True once every informer has listed its kind (its watch is established)."""
+        return all(i.synced.is_set() for i in self.informers)
+
+    async def run_informers(self) -> None:
+        """List and watch every informer until cancelled."""
+        async with asyncio.TaskGroup() as group:
+            for informer in self.informers:
+                group.create_task(informer.run(), name=f"{self.reconciler.name}-{informer.kind}")
+
+    async def run_workers(self) -> None:
+        """Once synced, reconcile every cached key, then changes, until cancelled."""
+        for informer in self.informers:
+            await informer.synced.wait()
+        log.info(
+            "controller %s: cache synced",
+            self.reconciler.name,
+            extra=about(controller=self.reconciler.name),
+        )
+        cached = self.informer.keys()
+        for key in cached:  # a new leader looks at everything once
+            self.queue.add(key)
+        async with asyncio.TaskGroup() as group:
+            for i in range(self._workers):
+                group.create_task(self._work(), name=f"{self.reconciler.name}-worker-{i}")
+
     async def run(self) -> None:
-        """Run until cancelled: watch, then reconcile with ``workers`` concurrent workers."""
-        watch = asyncio.create_task(self.informer.run(), name=f"{self.reconciler.name}-informer")
-        others = [asyncio.create_task(i.run()) for i in self._secondary]
+        """Run informers and workers until cancelled (without leader election)."""
+        informers = asyncio.create_task(self.run_informers())
         try:
-            await self.informer.synced.wait()
-            for informer in self._secondary:
-                await informer.synced.wait()
-            log.info("controller %s: cache synced", self.reconciler.name)
-            async with asyncio.TaskGroup() as group:
-                for i in range(self._workers):
-                    group.create_task(self._work(), name=f"{self.reconciler.name}-worker-{i}")
+            await self.run_workers()
         finally:
-            watch.cancel()
-            for task in others:
-                task.cancel()
+            informers.cancel()
+            await asyncio.gather(informers, return_exceptions=True)
             await self.queue.shut_down()
 
     async def _work(self) -> None:
+        name = self.reconciler.name
+        kind = self.informer.kind
         while True:
             try:
                 key = await self.queue.get()
             except QueueShutDownError:
                 return
+            started = time.monotonic()
+            result = "success"
             try:
-                requeue = await self.reconciler.reconcile(key, self.informer.get(key))
+                with reconciling(name, kind, key[0], key[1]):
+                    requeue = await self.reconciler.reconcile(key, self.informer.get(key))
             except asyncio.CancelledError:
+                # Stopped (shutdown or lost lease): whoever reconciles next starts it over.
                 self.queue.done(key)
+                self.queue.add(key)
                 raise
             except Exception:
+                result = "error"
                 delay = self.queue.backoff(key)
                 log.exception(
                     "%s %s/%s failed; retry %d in %.1fs",
-                    self.reconciler.name,
+                    name,
                     key[0],
                     key[1],
                     self.queue.failures(key),
                     delay,
+                    extra=about(kind, key[0], key[1], name),
                 )
                 self.queue.add_after(key, delay)
             else:
                 self.queue.forget(key)
                 if requeue is not None:
+                    result = "requeue_after"
                     self.queue.add_after(key, requeue)
+            if self._metrics is not None:
+                self._metrics.reconciled(name, result, time.monotonic() - started)
             self.queue.done(key)
 
 
-async def run_controllers(controllers: list[Controller], stop: asyncio.Event) -> None:
-    """Run every controller until ``stop`` is set, then cancel them cleanly."""
-    tasks = [asyncio.create_task(c.run(), name=c.reconciler.name) for c in controllers]
+async def run_controllers(
+    controllers: list[Controller], stop: asyncio.Event, elector: LeaderElector | None = None
+) -> None:
+    """Run every controller until ``stop`` is set, then cancel them cleanly.
+
+    Informers run throughout; workers run only while ``elector`` holds the lease (always
+    without an elector). On ``stop`` the workers are cancelled first (an in-flight Migration
+    stays InProgress and is run again by the next leader), then the lease is released.
+    """
+
+    async def work() -> None:
+        async with asyncio.TaskGroup() as group:
+            for c in controllers:
+                group.create_task(c.run_workers(), name=f"{c.reconciler.name}-workers")
+
+    informers = [
+        asyncio.create_task(c.run_informers(), name=f"{c.reconciler.name}-informers")
+        for c in controllers
+    ]
+    if elector is None:
+        main = asyncio.create_task(work(), name="workers")
+    else:
+        main = asyncio.create_task(elector.run(work, stop), name="leader-election")
     stopper = asyncio.create_task(stop.wait())
-    await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
-    for task in tasks:
-        task.cancel()
-    results = await asyncio.gather(*tasks, return_exceptions=True)
-    stopper.cancel()
-    for task, result in zip(tasks, results, strict=True):
+    try:
+        await asyncio.wait([main, *informers, stopper], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if elector is None or main.done():
+            main.cancel()
+        stop.set()  # lets the elector cancel the workers and release the lease
+        results = list(await asyncio.gather(main, return_exceptions=True))
+        for task in informers:
+            task.cancel()
+        results += await asyncio.gather(*informers, return_exceptions=True)
+        stopper.cancel()
+        for c in controllers:
+            await c.queue.shut_down()
+    for task, result in zip([main, *informers], results, strict=True):
         if isinstance(result, Exception):
-            raise RuntimeError(f"controller {task.get_name()} stopped: {result}") from result
+            raise RuntimeError(f"{task.get_name()} stopped: {result}") from result

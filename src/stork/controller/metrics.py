@@ -1,0 +1,343 @@
+"""Prometheus metrics of ``stork run``, in a registry of the process (not the global one).
+
+Two kinds:
+- Events counted as they happen: API requests and retries (an httpx2 response hook),
+  reconciles, and, on the leader only (so that replicas do not count twice), the duration and
+  resource counts of each Migration that reaches its Final stage.
+- State derived at scrape time from the informer caches (``StateCollector``): migrations by
+  status, and per MigrationSchedule its last success, expected interval and lag (RPO). Being
+  derived from the objects' status, these survive restarts and agree between replicas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx2
+from lightkube import AsyncClient
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from stork.api.constants import MigrationStage, MigrationStatus
+
+SUCCEEDED = (MigrationStatus.SUCCESSFUL.value, MigrationStatus.PARTIAL_SUCCESS.value)
+_STATUSES = ("Pending", "InProgress", "Successful", "PartialSuccess", "Failed")
+_DAY = 86400.0
+#: The period of each policy type; a month counts as its longest, so no month looks late.
+_PERIODS = {"daily": _DAY, "weekly": 7 * _DAY, "monthly": 31 * _DAY}
+#: Lag beyond this many expected intervals breaches the recovery point objective.
+RPO_FACTOR = 2.0
+_DURATION_BUCKETS = (1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, float("inf"))
+
+
+def parse_time(stamp: Any) -> dt.datetime | None:
+    """An RFC 3339 timestamp of the API as an aware datetime (None when absent)."""
+    if not stamp:
+        return None
+    if isinstance(stamp, dt.datetime):
+        return stamp
+    return dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+
+
+# -- pure RPO arithmetic (also used by the schedule reconciler) --------------------------------
+
+
+def expected_interval(policy: Mapping[str, Any] | None) -> float | None:
+    """Seconds between two runs of a SchedulePolicy: its shortest period (None: no policy)."""
+    body = (policy or {}).get("policy") or {}
+    periods = [p for key, p in _PERIODS.items() if body.get(key)]
+    minutes = (body.get("interval") or {}).get("intervalMinutes")
+    if minutes:
+        periods.append(float(minutes) * 60)
+    return min(periods) if periods else None
+
+
+def last_success(schedule: Mapping[str, Any]) -> dt.datetime | None:
+    """When the schedule's latest successful (or partly successful) migration finished."""
+    items = ((schedule.get("status") or {}).get("items")) or {}
+    stamps = [
+        parse_time(item.get("finishTimestamp") or item.get("creationTimestamp"))
+        for runs in items.values()
+        for item in runs or []
+        if item.get("status") in SUCCEEDED
+    ]
+    return max((s for s in stamps if s is not None), default=None)
+
+
+def schedule_lag(schedule: Mapping[str, Any], now: dt.datetime) -> float:
+    """Seconds since the last success (since the schedule's creation when none yet)."""
+    since = last_success(schedule) or parse_time(
+        (schedule.get("metadata") or {}).get("creationTimestamp")
+    )
+    return max(0.0, (now - since).total_seconds()) if since else 0.0
+
+
+def rpo_breached(lag: float, interval: float | None) -> bool:
+    """True when the lag exceeds ``RPO_FACTOR`` expected intervals."""
+    return interval is not None and lag > RPO_FACTOR * interval
+
+
+# -- state collected at scrape time ------------------------------------------------------------
+
+
+class CacheView(Protocol):
+    """What the state collector reads: the controller's informer caches."""
+
+    def migrations(self) -> list[dict[str, Any]]:
+        """Every cached Migration."""
+
+    def schedules(self) -> list[dict[str, Any]]:
+        """Every cached MigrationSchedule."""
+
+    def policy(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """The NamespacedSchedulePolicy of that name in ``namespace``, else the SchedulePolicy."""
+
+
+@dataclass(frozen=True)
+class StaticCaches:
+    """A CacheView over fixed lists (tests, or a snapshot)."""
+
+    migration_objects: list[dict[str, Any]]
+    schedule_objects: list[dict[str, Any]]
+    policies: Mapping[tuple[str, str], dict[str, Any]]
+
+    def migrations(self) -> list[dict[str, Any]]:
+        """Every Migration."""
+        return self.migration_objects
+
+    def schedules(self) -> list[dict[str, Any]]:
+        """Every MigrationSchedule."""
+        return self.schedule_objects
+
+    def policy(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """Keyed (namespace, name) for namespaced policies, ("", name) for cluster ones."""
+        return self.policies.get((namespace, name)) or self.policies.get(("", name))
+
+
+class StateCollector(Collector):
+    """Gauges computed from the informer caches on every scrape."""
+
+    def __init__(
+        self,
+        caches: CacheView,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self._caches = caches
+        self._now = now
+
+    def collect(self) -> Iterable[Metric]:
+        """The current values."""
+        yield self._migrations()
+        yield from self._schedules()
+
+    def _migrations(self) -> Metric:
+        counts = dict.fromkeys(_STATUSES, 0)
+        for obj in self._caches.migrations():
+            status = (obj.get("status") or {}).get("status") or "Pending"
+            counts[status] = counts.get(status, 0) + 1
+        family = GaugeMetricFamily(
+            "stork_migrations", "Migrations by status.status (from the cache).", labels=["status"]
+        )
+        for status, count in sorted(counts.items()):
+            family.add_metric([status], count)
+        return family
+
+    def _schedules(self) -> Iterator[Metric]:
+        labels = ["namespace", "schedule"]
+        success = GaugeMetricFamily(
+            "stork_migrationschedule_last_success_timestamp_seconds",
+            "Unix time when the schedule's latest successful migration finished.",
+            labels=labels,
+        )
+        interval = GaugeMetricFamily(
+            "stork_migrationschedule_expected_interval_seconds",
+            "Seconds between two runs according to the schedule's policy.",
+            labels=labels,
+        )
+        lag = GaugeMetricFamily(
+            "stork_migrationschedule_lag_seconds",
+            "Seconds since the latest successful migration (or creation): the current RPO.",
+            labels=labels,
+        )
+        breached = GaugeMetricFamily(
+            "stork_migrationschedule_rpo_breached",
+            f"1 when the lag exceeds {RPO_FACTOR:g} expected intervals.",
+            labels=labels,
+        )
+        suspended = GaugeMetricFamily(
+            "stork_migrationschedule_suspended", "1 when spec.suspend is set.", labels=labels
+        )
+        now = self._now()
+        for obj in self._caches.schedules():
+            meta = obj.get("metadata") or {}
+            spec = obj.get("spec") or {}
+            key = [str(meta.get("namespace") or ""), str(meta.get("name") or "")]
+            last = last_success(obj)
+            if last is not None:
+                success.add_metric(key, last.timestamp())
+            policy = self._caches.policy(key[0], str(spec.get("schedulePolicyName") or ""))
+            seconds = expected_interval(policy)
+            if seconds is not None:
+                interval.add_metric(key, seconds)
+            current = schedule_lag(obj, now)
+            lag.add_metric(key, current)
+            breached.add_metric(key, 1.0 if rpo_breached(current, seconds) else 0.0)
+            suspended.add_metric(key, 1.0 if spec.get("suspend") else 0.0)
+        yield from (success, interval, lag, breached, suspended)
+
+
+# -- events counted as they happen -------------------------------------------------------------
+
+
+class Metrics:
+    """Every metric of one controller process, in its own registry."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r = self.registry
+        self.leading = False
+        self.migration_duration = Histogram(
+            "stork_migration_duration_seconds",
+            "From creation to the Final stage, per final status.",
+            ["status"],
+            registry=r,
+            buckets=_DURATION_BUCKETS,
+        )
+        self.stage_duration = Histogram(
+            "stork_migration_stage_duration_seconds",
+            "Time spent in each stage of a finished Migration.",
+            ["stage"],
+            registry=r,
+            buckets=_DURATION_BUCKETS,
+        )
+        self.resources = Counter(
+            "stork_migration_resources",
+            "Resources of finished Migrations: migrated, or skipped (failed or left out).",
+            ["result"],
+            registry=r,
+        )
+        self.api_requests = Counter(
+            "stork_api_requests",
+            "Kubernetes API requests by cluster, method and HTTP status code.",
+            ["cluster", "method", "code"],
+            registry=r,
+        )
+        self.api_retries = Counter(
+            "stork_api_request_retries",
+            "Requests retried (429 with Retry-After) by cluster and HTTP status code.",
+            ["cluster", "code"],
+            registry=r,
+        )
+        self.reconciles = Counter(
+            "controller_runtime_reconcile",
+            "Reconciles by controller and result (success, requeue_after, error).",
+            ["controller", "result"],
+            registry=r,
+        )
+        self.reconcile_time = Histogram(
+            "controller_runtime_reconcile_time_seconds",
+            "Duration of reconciles by controller.",
+            ["controller"],
+            registry=r,
+        )
+        self.leader = Gauge(
+            "leader_election_master_status",
+            "1 while this process holds the lease.",
+            ["name"],
+            registry=r,
+        )
+        self.informers_synced = Gauge(
+            "stork_informers_synced", "1 once every informer has listed its kind.", registry=r
+        )
+
+    def add_state(self, collector: Collector) -> None:
+        """Register a scrape-time collector (StateCollector)."""
+        self.registry.register(collector)
+
+    def set_leader(self, name: str, leading: bool) -> None:
+        """Record whether this process leads (finished migrations are counted by the leader)."""
+        self.leading = leading
+        self.leader.labels(name).set(1 if leading else 0)
+
+    # -- HTTP clients ---------------------------------------------------------------------------
+
+    def instrument(self, http: httpx2.AsyncClient, cluster: str) -> None:
+        """Count every response of ``http`` under ``cluster``."""
+
+        async def on_response(response: httpx2.Response) -> None:
+            self.api_requests.labels(
+                cluster, response.request.method, str(response.status_code)
+            ).inc()
+
+        http.event_hooks["response"].append(on_response)
+
+    def instrument_lightkube(self, client: AsyncClient, cluster: str) -> None:
+        """Count every response of a lightkube client (whose httpx2 client is not public)."""
+        self.instrument(client._client._client, cluster)
+
+    def retry_counter(self, cluster: str) -> Callable[[httpx2.Response], None]:
+        """A callback counting one retry of a request after ``response``."""
+
+        def on_retry(response: httpx2.Response) -> None:
+            self.api_retries.labels(cluster, str(response.status_code)).inc()
+
+        return on_retry
+
+    # -- reconciles and migrations --------------------------------------------------------------
+
+    def reconciled(self, controller: str, result: str, seconds: float) -> None:
+        """Count one reconcile and its duration."""
+        self.reconciles.labels(controller, result).inc()
+        self.reconcile_time.labels(controller).observe(seconds)
+
+    def migration_changed(self, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        """Informer hook: observe a Migration that just reached its Final stage (leader only)."""
+        if not self.leading or old is None or new is None:
+            return
+        if _stage(old) == MigrationStage.FINAL.value or _stage(new) != MigrationStage.FINAL.value:
+            return
+        for name, value in finished_migration(new).items():
+            kind, _, label = name.partition(":")
+            if kind == "duration":
+                self.migration_duration.labels(label).observe(value)
+            elif kind == "stage":
+                self.stage_duration.labels(label).observe(value)
+            else:
+                self.resources.labels(label).inc(value)
+
+
+def _stage(obj: Mapping[str, Any]) -> str:
+    return str((obj.get("status") or {}).get("stage") or "")
+
+
+def finished_migration(obj: Mapping[str, Any]) -> dict[str, float]:
+    """What a finished Migration contributes: ``duration:<status>``, ``stage:<stage>``,
+    ``resources:migrated|skipped`` (only the values its status allows to know).
+    """
+    status = obj.get("status") or {}
+    created = parse_time((obj.get("metadata") or {}).get("creationTimestamp"))
+    volumes_done = parse_time(status.get("volumeMigrationFinishTimestamp"))
+    resources_done = parse_time(status.get("resourceMigrationFinishTimestamp"))
+    finished = parse_time(status.get("finishTimestamp"))
+    out: dict[str, float] = {}
+    if created and finished:
+        out[f"duration:{status.get('status') or 'Unknown'}"] = _seconds(created, finished)
+    if created and volumes_done:
+        out[f"stage:{MigrationStage.VOLUMES.value}"] = _seconds(created, volumes_done)
+    if volumes_done and resources_done:
+        out[f"stage:{MigrationStage.APPLICATIONS.value}"] = _seconds(volumes_done, resources_done)
+    summary = status.get("summary") or {}
+    if "totalNumberOfResources" in summary:
+        total = int(summary.get("totalNumberOfResources") or 0)
+        migrated = int(summary.get("numOfMigratedResources") or 0)
+        out["resources:migrated"] = float(migrated)
+        out["resources:skipped"] = float(max(0, total - migrated))
+    return out
+
+
+def _seconds(start: dt.datetime, end: dt.datetime) -> float:
+    return max(0.0, (end - start).total_seconds())
