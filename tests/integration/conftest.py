@@ -105,6 +105,11 @@ def start_controller(
                     "run",
                     "--kubeconfig",
                     str(clusters.kubeconfig("source")),
+                    # Free loopback ports: tests run side by side (flags given later win).
+                    "--metrics-bind-address",
+                    "127.0.0.1:0",
+                    "--health-probe-bind-address",
+                    "127.0.0.1:0",
                     *flags,
                 ],
                 stdout=out,
