@@ -17,7 +17,7 @@ import pytest
 import yaml
 from lightkube import ApiError
 from lightkube.resources.apps_v1 import Deployment
-from lightkube.resources.core_v1 import ConfigMap, Secret, Service
+from lightkube.resources.core_v1 import ConfigMap, Event, Secret, Service
 
 from stork.deploy import NAME, NAMESPACE
 from stork.deploy_install import apply_manifests
@@ -28,6 +28,30 @@ from tests.waiting import wait_for
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 KUBECTL = str(BIN / "kubectl")
+GADGETS = "gadgets.least.example.com"
+GADGET_CRD = f"""
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {{name: {GADGETS}}}
+spec:
+  group: least.example.com
+  scope: Namespaced
+  names: {{kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList}}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+"""
+GADGET = """
+apiVersion: least.example.com/v1
+kind: Gadget
+metadata: {name: g1}
+spec: {size: 1}
+"""
 
 APP = """
 apiVersion: apps/v1
@@ -151,6 +175,10 @@ def test_migration_succeeds_with_least_privilege_on_both_clusters(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     kubectl(clusters.kubeconfig("source"), "apply", "-n", namespace, "-f", "-", stdin=APP)
+    # A custom resource of a group the controller was not granted: not migrated, and said so.
+    kubectl(clusters.kubeconfig("source"), "apply", "-f", "-", stdin=GADGET_CRD)
+    kubectl(clusters.kubeconfig("source"), "wait", "--for=condition=Established", "crd/" + GADGETS)
+    kubectl(clusters.kubeconfig("source"), "apply", "-n", namespace, "-f", "-", stdin=GADGET)
     dest = clusters.sandbox.credentials("destination")
     pair = {
         "apiVersion": "stork.libopenstorage.org/v1alpha1",
@@ -222,7 +250,18 @@ def test_migration_succeeds_with_least_privilege_on_both_clusters(
     assert svc.spec.clusterIP is not None
     assert svc.spec.clusterIP.startswith("10.100.")
 
-    # Nothing the controller tried was forbidden (events, status, leases, lists included).
+    assert ("Gadget", "g1") not in migrated
+    warnings = [
+        e.message
+        for e in clusters.source.list(Event, namespace=namespace)
+        if e.reason == "Forbidden" and e.type == "Warning"
+    ]
+    assert len(warnings) == 1
+    assert warnings[0] is not None
+    assert warnings[0].startswith("not migrated, the controller may not list them on the source: ")
+    assert GADGETS in warnings[0]
+
+    # Nothing else the controller tried was forbidden (events, status, leases, lists included).
     log = controller.output()
     assert "forbidden" not in log.lower(), log[-3000:]
     assert controller.proc.poll() is None, log[-3000:]

@@ -309,6 +309,14 @@ class MigrationReconciler:
                     f"{entry.gvk} {entry.namespace}/{entry.name}: {entry.reason}",
                 )
         await self._record_written(obj, result.entries)
+        if result.forbidden:
+            await self._events.record(
+                obj,
+                WARNING,
+                "Forbidden",
+                "not migrated, the controller may not list them on the source: "
+                + ", ".join(result.forbidden),
+            )
         for ns in result.skipped_namespaces:
             await self._events.record(
                 obj,

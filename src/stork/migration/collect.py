@@ -61,12 +61,14 @@ async def list_types(
     namespaces: Iterable[str],
     selector_for: dict[str, str | None] | None = None,
     tolerate: tuple[int, ...] = (403,),
+    skipped: list[ResourceType] | None = None,
 ) -> list[dict[str, Any]]:
-    """Objects of every type, listed concurrently; types answering ``tolerate`` are skipped.
+    """Objects of every type, listed concurrently; types answering ``tolerate`` are skipped
+    (and added to ``skipped`` when given).
 
     ``selector_for`` maps a Kind to its label selector (absent: no selector).
     """
-    return await list_types_as(rest, types, namespaces, _same, selector_for, tolerate)
+    return await list_types_as(rest, types, namespaces, _same, selector_for, tolerate, skipped)
 
 
 async def list_types_as(
@@ -76,6 +78,7 @@ async def list_types_as(
     project: Callable[[dict[str, Any]], T],
     selector_for: dict[str, str | None] | None = None,
     tolerate: tuple[int, ...] = (403,),
+    skipped: list[ResourceType] | None = None,
 ) -> list[T]:
     """Like :func:`list_types`, keeping only ``project(obj)`` of each object as it arrives
     (what a large listing needs to keep in memory is often a few fields)."""
@@ -88,6 +91,8 @@ async def list_types_as(
                 return await _list_type(rest, t, ns, (selector_for or {}).get(t.kind), project)
             except RestError as e:
                 if e.status in tolerate:
+                    if skipped is not None:
+                        skipped.append(t)
                     return []
                 raise
 

@@ -73,6 +73,8 @@ class Result:
     writes: int
     #: Seconds spent per phase (collect, destination, transform, apply), for the logs.
     timings: dict[str, float] = field(default_factory=dict)
+    #: Kinds the source refused to list (RBAC): not migrated, and the user must be told.
+    forbidden: list[str] = field(default_factory=list)
 
 
 async def resolve_namespaces(
@@ -182,8 +184,13 @@ async def migrate(
     )
     types = collected_types(all_types, custom_groups, selection)
     selector = label_selector(opts.selectors)
+    forbidden: list[ResourceType] = []
     listed = await list_types(
-        source, types, namespaces, {t.kind: selector for t in types if t.kind != "PersistentVolume"}
+        source,
+        types,
+        namespaces,
+        {t.kind: selector for t in types if t.kind != "PersistentVolume"},
+        skipped=forbidden,
     )
     context = FilterContext(
         namespaces=frozenset(namespaces),
@@ -243,7 +250,8 @@ async def migrate(
         raise DestinationUnreachable(f"destination did not answer: {e}") from e
     phase("apply")
     writes = sum(1 for s in steps if s.action.value == "apply")
-    return Result(entries, skipped, writes, timings)
+    kinds = sorted(f"{t.plural}.{t.group}" if t.group else t.plural for t in forbidden)
+    return Result(entries, skipped, writes, timings, kinds)
 
 
 def _plan(
