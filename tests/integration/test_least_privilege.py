@@ -251,11 +251,18 @@ def test_migration_succeeds_with_least_privilege_on_both_clusters(
     assert svc.spec.clusterIP.startswith("10.100.")
 
     assert ("Gadget", "g1") not in migrated
-    warnings = [
-        e.message
-        for e in clusters.source.list(Event, namespace=namespace)
-        if e.reason == "Forbidden" and e.type == "Warning"
-    ]
+
+    def forbidden_events() -> list[str | None] | None:
+        found = [
+            e.message
+            for e in clusters.source.list(Event, namespace=namespace)
+            if e.reason == "Forbidden" and e.type == "Warning"
+        ]
+        return found or None
+
+    # Events follow the final status: wait for it.
+    warnings = wait_for(forbidden_events, 30, "the Forbidden warning")
+    assert warnings is not None
     assert len(warnings) == 1
     assert warnings[0] is not None
     assert warnings[0].startswith("not migrated, the controller may not list them on the source: ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,9 @@ def _types(doc: dict[str, Any], group: str, version: str) -> list[ResourceType]:
     return out
 
 
+_METADATA_ONLY = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
+
+
 async def discover(http: httpx2.AsyncClient) -> list[ResourceType]:
     """Preferred versions of every group; resources with list, create, get and delete."""
     core = await http.get("/api/v1")
@@ -48,20 +52,31 @@ async def discover(http: httpx2.AsyncClient) -> list[ResourceType]:
     types = _types(core.json(), "", "v1")
     groups = await http.get("/apis")
     groups.raise_for_status()
-    for g in groups.json().get("groups") or []:
-        preferred = (g.get("preferredVersion") or {}).get("version")
-        if not preferred:
-            continue
-        resp = await http.get(f"/apis/{g['name']}/{preferred}")
+    wanted = [
+        (str(g["name"]), str(g["preferredVersion"]["version"]))
+        for g in groups.json().get("groups") or []
+        if (g.get("preferredVersion") or {}).get("version")
+    ]
+
+    async def group_types(name: str, version: str) -> list[ResourceType]:
+        resp = await http.get(f"/apis/{name}/{version}")
         if resp.status_code in (403, 404, 503):  # an unavailable aggregated API: skip it
-            continue
+            return []
         resp.raise_for_status()
-        types += _types(resp.json(), str(g["name"]), str(preferred))
+        return _types(resp.json(), name, version)
+
+    for found in await asyncio.gather(*(group_types(n, v) for n, v in wanted)):
+        types += found
     return types
 
 
 async def custom_resource_groups(http: httpx2.AsyncClient) -> set[str]:
     """Groups served by CustomResourceDefinitions."""
-    resp = await http.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")
+    # Names only (a CRD is named <plural>.<group>): full CRDs carry their whole schemas.
+    resp = await http.get(
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+        headers={"Accept": _METADATA_ONLY},
+    )
     resp.raise_for_status()
-    return {str(item["spec"]["group"]) for item in resp.json().get("items") or []}
+    names = [str((item.get("metadata") or {}).get("name", "")) for item in resp.json()["items"]]
+    return {name.partition(".")[2] for name in names if "." in name}

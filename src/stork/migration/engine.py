@@ -6,6 +6,7 @@ decisions in between are the pure modules ``filters``, ``transform``, ``plan`` a
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
 import logging
@@ -183,25 +184,44 @@ async def migrate(
         not opts.include_resources,
     )
     types = collected_types(all_types, custom_groups, selection)
-    selector = label_selector(opts.selectors)
-    forbidden: list[ResourceType] = []
-    listed = await list_types(
-        source,
-        types,
-        namespaces,
-        {t.kind: selector for t in types if t.kind != "PersistentVolume"},
-        skipped=forbidden,
+    type_map: dict[tuple[str, str], ResourceType] = {(t.group, t.kind): t for t in all_types}
+    # The destination is listed while the source is: the two clusters work in parallel.
+    # (Its objects tell which source objects need no transform at all, see the memo.)
+    destination_listing = asyncio.create_task(
+        _destination_objects(destination, [*types, _NAMESPACE], type_map, namespaces)
     )
-    context = FilterContext(
-        namespaces=frozenset(namespaces),
-        exclude_selectors=opts.exclude_selectors,
-        selectors=opts.selectors,
-        include_network_policy_with_cidr=opts.include_network_policy_with_cidr,
-        ignore_owner_references_check=opts.ignore_owner_references_check,
-    )
-    with paused_gc():
-        objects = select_objects(listed, context)
-    phase("collect")
+    try:
+        selector = label_selector(opts.selectors)
+        forbidden: list[ResourceType] = []
+        listed = await list_types(
+            source,
+            types,
+            namespaces,
+            {t.kind: selector for t in types if t.kind != "PersistentVolume"},
+            skipped=forbidden,
+        )
+        context = FilterContext(
+            namespaces=frozenset(namespaces),
+            exclude_selectors=opts.exclude_selectors,
+            selectors=opts.selectors,
+            include_network_policy_with_cidr=opts.include_network_policy_with_cidr,
+            ignore_owner_references_check=opts.ignore_owner_references_check,
+        )
+        with paused_gc():
+            objects = select_objects(listed, context)
+        phase("collect")
+        groups = {str(o.get("apiVersion", "")).rpartition("/")[0] for o in objects}
+        groups &= custom_groups
+        try:
+            current = await destination_listing
+            if groups:
+                current += await _destination_objects(destination, [_CRD], type_map, [])
+        except httpx2.TransportError as e:
+            raise DestinationUnreachable(f"destination did not answer: {e}") from e
+    finally:
+        if destination_listing.done() and not destination_listing.cancelled():
+            destination_listing.exception()  # retrieved: the source's error is the one raised
+        destination_listing.cancel()
     tctx = TransformContext(
         start_applications=opts.start_applications,
         project_mappings=dict(job.project_mappings),
@@ -210,17 +230,6 @@ async def migrate(
         include_volumes=opts.include_volumes,
     )
     stamp = migration_annotations(job.name, job.namespace, job.started)
-
-    groups = {str(o.get("apiVersion", "")).rpartition("/")[0] for o in objects} & custom_groups
-    type_map: dict[tuple[str, str], ResourceType] = {(t.group, t.kind): t for t in all_types}
-    try:
-        # The destination first: objects it already holds in their current form (known from
-        # the memo) need no transform at all.
-        current = await _destination_objects(
-            destination, types + [_NAMESPACE] + ([_CRD] if groups else []), type_map, namespaces
-        )
-    except httpx2.TransportError as e:
-        raise DestinationUnreachable(f"destination did not answer: {e}") from e
     existing = {c.id: c.hash for c in current}
     phase("destination")
 
