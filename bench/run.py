@@ -168,6 +168,40 @@ def writes(config: SingleConfig) -> Counter[str]:
     return total
 
 
+def all_writes(config: SingleConfig) -> int:
+    """Write requests the API server has served (any client; leases and events aside)."""
+    from stork.kube.http import http_client
+
+    with http_client(config) as http:
+        text = http.get("/metrics").text
+    total = 0
+    for line in text.splitlines():
+        if line.startswith("apiserver_request_total{"):
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
+            # Lease renewals (leader election, node heartbeats) and events never stop.
+            if labels.get("verb") in WRITE_VERBS and labels.get("resource") not in (
+                "leases",
+                "events",
+            ):
+                total += int(float(line.rsplit(" ", 1)[1]))
+    return total
+
+
+async def quiesce(configs: list[SingleConfig], quiet: float = 2.0, timeout: float = 180) -> None:
+    """Wait until no API server writes for ``quiet`` seconds: the controller-managers have
+    finished reacting to what was just created (ReplicaSets, endpoints, tokens...), so that the
+    next measurement does not compete with them for the CPU."""
+    deadline = time.monotonic() + timeout
+    before = [all_writes(c) for c in configs]
+    while time.monotonic() < deadline:
+        await asyncio.sleep(quiet)
+        now = [all_writes(c) for c in configs]
+        if now == before:
+            return
+        before = now
+    print("[bench] warning: the clusters did not quiesce; timings may be noisy", flush=True)
+
+
 def delta(after: Counter[str], before: Counter[str]) -> dict[str, int]:
     """Writes between two snapshots, per verb and resource."""
     return {k: after[k] - before[k] for k in sorted(after) if after[k] != before[k]}
@@ -309,6 +343,7 @@ async def measure(sb: Sandbox, objects: int, namespaces: int, tag: str) -> dict[
         f"[bench] N={objects}: baseline first, on the destination as the migration will find it",
         flush=True,
     )
+    await quiesce([src_cfg, dst_cfg])
     base, base_concurrency, sweep = await baseline(destination, objects, namespaces, tag)
     ns_names, objs = plan_objects(f"bench-{tag}", objects, namespaces)
     print(
@@ -354,9 +389,11 @@ async def measure(sb: Sandbox, objects: int, namespaces: int, tag: str) -> dict[
             await asyncio.sleep(0.2)
         result: dict[str, Any] = {"objects": objects, "namespaces": namespaces}
         w0 = writes(dst_cfg)
+        await quiesce([src_cfg, dst_cfg])
         print("[bench] (a) first full migration", flush=True)
         full = await run_migration(source, f"full-{tag}", ns_names)
         await settle(destination, ns_names)
+        await quiesce([src_cfg, dst_cfg])
         w1 = writes(dst_cfg)
         print("[bench] (b) second migration, nothing changed", flush=True)
         noop = await run_migration(source, f"noop-{tag}", ns_names)

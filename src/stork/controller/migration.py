@@ -211,6 +211,7 @@ class MigrationReconciler:
             return None
 
         started = _now()
+        log.info("migration %s/%s: started", key[0], key[1])
         pre: list[Item] = []
         post: list[Item] = []
         rule_namespaces: list[str] = []
