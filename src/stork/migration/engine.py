@@ -11,7 +11,7 @@ import copy
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,33 +78,40 @@ class Result:
     forbidden: list[str] = field(default_factory=list)
 
 
-async def resolve_namespaces(
-    source: Rest, options: MigrationOptions
+def pick_namespaces(
+    options: MigrationOptions, namespace_objects: Iterable[Mapping[str, Any]]
 ) -> tuple[list[str], list[str]]:
-    """(existing, skipped): spec.namespaces and selector matches on the source.
+    """(existing, skipped): spec.namespaces and the namespaces matching any of
+    spec.namespaceSelectors (each ``key=value``), among the source's ``namespace_objects``.
 
     A missing namespace is skipped when skipDeletedNamespaces (the default), else fatal.
     """
+    labels = {
+        str(o["metadata"]["name"]): (o["metadata"].get("labels") or {}) for o in namespace_objects
+    }
     names = set(options.namespaces)
     for key, value in options.namespace_selectors.items():
-        names |= {
-            str(o["metadata"]["name"])
-            async for o in source.list(_NAMESPACE, None, label_selector({key: value}))
-        }
+        names |= {name for name, have in labels.items() if have.get(key) == value}
     if not names:
         raise MigrationError(
             "no valid namespace found based on the provided 'Namespaces' and 'NamespaceSelectors'"
         )
-    present = {str(o["metadata"]["name"]) async for o in source.list(_NAMESPACE, None)}
     existing, skipped = [], []
     for ns in sorted(names):
-        if ns in present:
+        if ns in labels:
             existing.append(ns)
             continue
         if not options.skip_deleted_namespaces:
             raise MigrationError(f'error getting namespace {ns}: namespaces "{ns}" not found')
         skipped.append(ns)
     return existing, skipped
+
+
+async def resolve_namespaces(
+    source: Rest, options: MigrationOptions
+) -> tuple[list[str], list[str]]:
+    """:func:`pick_namespaces` among the source's namespaces (one LIST)."""
+    return pick_namespaces(options, [o async for o in source.list(_NAMESPACE, None)])
 
 
 def _clean(obj: Mapping[str, Any], keep_spec: bool = True) -> dict[str, Any]:
@@ -173,7 +180,8 @@ async def migrate(
         mark = now
 
     try:
-        namespaces, skipped = await resolve_namespaces(source, opts)
+        source_namespaces = [o async for o in source.list(_NAMESPACE, None)]
+        namespaces, skipped = pick_namespaces(opts, source_namespaces)
         all_types = await discover(source.http)
         custom_groups = await custom_resource_groups(source.http)
     except httpx2.TransportError as e:
@@ -237,7 +245,6 @@ async def migrate(
     if groups:
         crds = [o async for o in source.list(_CRD, None)]
         desired += [_clean(c) for c in crds if c["spec"]["group"] in groups]
-    source_namespaces = [o async for o in source.list(_NAMESPACE, None)]
     desired += [
         transform(_clean(n, keep_spec=False), tctx)
         for n in source_namespaces
