@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+from stork.sandbox.binaries import cache_root
+
 HELM_MODULE = "helm.sh/helm/v4"
 HELM_VERSION = "v4.3.2"
 
@@ -20,13 +22,7 @@ class MissingHelmError(RuntimeError):
 
 def cache_dir() -> Path:
     """The build cache directory of the pinned Helm version."""
-    root = os.environ.get("STORK_CACHE_DIR")
-    if root:
-        base = Path(root)
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg) if xdg else Path.home() / ".cache") / "stork"
-    return base / "helm" / HELM_VERSION
+    return cache_root() / "helm" / HELM_VERSION
 
 
 def helm_binary() -> Path:

@@ -19,15 +19,19 @@ class MissingBinariesError(RuntimeError):
     """The control-plane binaries are not where they should be."""
 
 
-def cache_dir() -> Path:
-    """The build cache directory for the pinned versions."""
+def cache_root() -> Path:
+    """The project's build cache: ``$STORK_CACHE_DIR``, else ``$XDG_CACHE_HOME/stork`` or
+    ``~/.cache/stork`` (what hack/build-*.sh use too)."""
     root = os.environ.get("STORK_CACHE_DIR")
     if root:
-        base = Path(root)
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg) if xdg else Path.home() / ".cache") / "stork"
-    return base / "controlplane" / f"{KUBERNETES_VERSION}-etcd{ETCD_VERSION}"
+        return Path(root)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "stork"
+
+
+def cache_dir() -> Path:
+    """The build cache directory for the pinned versions."""
+    return cache_root() / "controlplane" / f"{KUBERNETES_VERSION}-etcd{ETCD_VERSION}"
 
 
 def binary_dir() -> Path:
