@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import re
 import subprocess
 import sys
@@ -23,11 +22,11 @@ from stork.deploy import NAME, NAMESPACE
 from stork.deploy_install import apply_manifests
 from stork.kube.resources import ClusterPairResource, MigrationResource
 from tests.integration.conftest import Clusters, RunningController
+from tests.integration.test_migration import kubectl
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-KUBECTL = str(BIN / "kubectl")
 GADGETS = "gadgets.least.example.com"
 GADGET_CRD = f"""
 apiVersion: apiextensions.k8s.io/v1
@@ -81,15 +80,6 @@ kind: Secret
 metadata: {name: db}
 stringData: {password: hunter2}
 """
-
-
-def kubectl(kubeconfig: Path, *args: str, stdin: str | None = None) -> str:
-    env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
-    result = subprocess.run(
-        [KUBECTL, *args], input=stdin, capture_output=True, text=True, env=env, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def token_kubeconfig(server: str, ca_pem: bytes, token: str, name: str) -> dict[str, Any]:
