@@ -26,6 +26,7 @@ ALIASES = ("migrationschedule", "migrationschedules")
 #: Stork's DefaultIntervalPolicyRetain, given to a policy made with ``--interval``.
 INTERVAL_RETAIN = 10
 _INTERVAL_ERROR = "could not create a schedule policy with specified interval"
+DEFAULT_POLICY = "default-migration-policy"
 RESOURCE = "migrationschedules.stork.libopenstorage.org"
 
 
@@ -216,14 +217,14 @@ def _policy_for(
         ):
             raise UserError(f"unable to find the schedule policy {policy_name}")
         return policy_name
-    default = DEFAULT_POLICIES[0]
-    if not _exists(client, SchedulePolicyResource, str(default["metadata"]["name"])):
+    default = next(p for p in DEFAULT_POLICIES if p["metadata"]["name"] == DEFAULT_POLICY)
+    if not _exists(client, SchedulePolicyResource, DEFAULT_POLICY):
         try:
             client.create(SchedulePolicyResource.from_dict(default))
         except ApiError as e:
             if e.status.code != 409:
                 raise api_error(e) from e
-    return str(default["metadata"]["name"])
+    return DEFAULT_POLICY
 
 
 def last_success(schedule: dict[str, Any]) -> tuple[str, str]:

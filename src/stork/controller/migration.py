@@ -32,7 +32,7 @@ from stork.controller.staticcopy import static_copy_path
 from stork.kube.discovery import ResourceType
 from stork.kube.pairconfig import PairConfigError
 from stork.kube.resources import ClusterPairResource, MigrationResource, RuleResource
-from stork.kube.rest import Rest, RestError
+from stork.kube.rest import Rest, RestError, object_path
 from stork.migration.apply import DestinationUnreachable
 from stork.migration.engine import Job, MigrationError, migrate, resolve_namespaces
 from stork.migration.ledger import UNCHANGED, Entry, bounded_resources, overall_status, summary
@@ -48,6 +48,7 @@ SUCCESS_EVENTS_MAX = 50
 
 
 _POD = ResourceType("", "v1", "Pod", "pods", True)
+_MIGRATION = ResourceType(GROUP, VERSION, "Migration", "migrations", True)
 
 
 def _rule_failure(rule: str, reason: str) -> Entry:
@@ -111,7 +112,7 @@ class MigrationReconciler:
         try:
             await self._source.request(
                 "PATCH",
-                f"/apis/{GROUP}/{VERSION}/namespaces/{key[0]}/migrations/{key[1]}/status",
+                object_path(_MIGRATION, key[0], key[1]) + "/status",
                 body={"status": status},
                 content_type="application/merge-patch+json",
             )
