@@ -67,12 +67,20 @@ class ControllerOptions:
     health_probe_bind_address: str = ":8081"
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 def run(config: SingleConfig, options: ControllerOptions) -> None:
     """Run the controller in the foreground until SIGTERM or SIGINT."""
+    # A signal during start-up (before the event loop handles them) is kept, not fatal: the
+    # controller then stops as soon as it has started, cleanly.
+    early: list[int] = []
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, lambda signum, _frame: early.append(signum))
     with Client(config=config, field_manager=FIELD_MANAGER) as client:
         created = ensure_default_policies(client, DEFAULT_POLICIES)
     log.info("default schedule policies: %s", ", ".join(created) or "all present")
-    asyncio.run(_run_async(config, options))
+    asyncio.run(_run_async(config, options, early))
     log.info("stopped")
 
 
@@ -107,11 +115,15 @@ async def _serve(
     return await server.start(*bind)
 
 
-async def _run_async(config: SingleConfig, options: ControllerOptions) -> None:
+async def _run_async(
+    config: SingleConfig, options: ControllerOptions, early: list[int] | None = None
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
+    if early:  # checked after the loop's handlers are in place: no signal falls in between
+        stop.set()
     metrics = Metrics()
     client = AsyncClient(config=config, field_manager=FIELD_MANAGER)
     metrics.instrument_lightkube(client, "source")
