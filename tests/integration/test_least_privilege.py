@@ -259,8 +259,15 @@ def test_migration_succeeds_with_least_privilege_on_both_clusters(
     assert GADGETS in warnings[0]
 
     # Nothing else the controller tried was forbidden (events, status, leases, lists included).
+    # The one "forbidden" that is not about rights: an event on a leftover object of an earlier
+    # test whose namespace is being deleted (the API server refuses new content there).
     log = controller.output()
-    assert "forbidden" not in log.lower(), log[-3000:]
+    refused = [
+        line
+        for line in log.splitlines()
+        if "forbidden" in line.lower() and "because it is being terminated" not in line
+    ]
+    assert not refused, log[-3000:]
     assert controller.proc.poll() is None, log[-3000:]
 
 
