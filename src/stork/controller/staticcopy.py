@@ -12,14 +12,13 @@ import copy
 from typing import Any
 
 from stork.api.constants import API_VERSION, STATIC_COPY_ANNOTATION
-from stork.kube.discovery import ResourceType
+from stork.kube.discovery import NAMESPACES, ResourceType
 from stork.kube.rest import Rest, RestError
 from stork.migration.plan import HASH_ANNOTATION, content_hash
 
 SCHEDULES = ResourceType(
     "stork.libopenstorage.org", "v1alpha1", "MigrationSchedule", "migrationschedules", True
 )
-_NAMESPACES = ResourceType("", "v1", "Namespace", "namespaces", False)
 
 
 class StaticCopyError(Exception):
@@ -85,7 +84,7 @@ async def sync_static_copy(destination: Rest, schedule: dict[str, Any]) -> dict[
             return dict(current)
     else:
         await destination.apply(
-            _NAMESPACES,
+            NAMESPACES,
             {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": meta["namespace"]}},
         )
     try:

@@ -32,6 +32,10 @@ class ResourceType:
         return f"{self.kind}.{self.group}" if self.group else self.kind
 
 
+#: The core Namespace type, which every migration reads and writes.
+NAMESPACES = ResourceType("", "v1", "Namespace", "namespaces", False)
+
+
 def _types(doc: dict[str, Any], group: str, version: str) -> list[ResourceType]:
     out = []
     for r in doc.get("resources") or []:

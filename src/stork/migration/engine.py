@@ -19,7 +19,7 @@ import httpx2
 
 from stork.api.constants import MigrationStatus
 from stork.gcpause import paused_gc
-from stork.kube.discovery import ResourceType, custom_resource_groups, discover
+from stork.kube.discovery import NAMESPACES, ResourceType, custom_resource_groups, discover
 from stork.kube.rest import Rest, RestError
 from stork.migration.apply import Applier, DestinationUnreachable
 from stork.migration.collect import list_types, list_types_as
@@ -43,7 +43,6 @@ from stork.migration.transform import TransformContext, migration_annotations, t
 log = logging.getLogger(__name__)
 
 MIGRATED_ANNOTATION = "stork.libopenstorage.org/migrated"
-_NAMESPACE = ResourceType("", "v1", "Namespace", "namespaces", False)
 _CRD = ResourceType(
     "apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", False
 )
@@ -111,7 +110,7 @@ async def resolve_namespaces(
     source: Rest, options: MigrationOptions
 ) -> tuple[list[str], list[str]]:
     """:func:`pick_namespaces` among the source's namespaces (one LIST)."""
-    return pick_namespaces(options, [o async for o in source.list(_NAMESPACE, None)])
+    return pick_namespaces(options, [o async for o in source.list(NAMESPACES, None)])
 
 
 def _clean(obj: Mapping[str, Any], keep_spec: bool = True) -> dict[str, Any]:
@@ -180,7 +179,7 @@ async def migrate(
         mark = now
 
     try:
-        source_namespaces = [o async for o in source.list(_NAMESPACE, None)]
+        source_namespaces = [o async for o in source.list(NAMESPACES, None)]
         namespaces, skipped = pick_namespaces(opts, source_namespaces)
         all_types = await discover(source.http)
         custom_groups = await custom_resource_groups(source.http)
@@ -196,7 +195,7 @@ async def migrate(
     # The destination is listed while the source is: the two clusters work in parallel.
     # (Its objects tell which source objects need no transform at all, see the memo.)
     destination_listing = asyncio.create_task(
-        _destination_objects(destination, [*types, _NAMESPACE], type_map, namespaces)
+        _destination_objects(destination, [*types, NAMESPACES], type_map, namespaces)
     )
     try:
         selector = label_selector(opts.selectors)
