@@ -175,6 +175,9 @@ def test_probes_metrics_after_a_migration_and_rpo(
     assert got[("stork_migration_resources_total", (("result", "skipped"),))] == 0
     assert got[("leader_election_master_status", (("name", "stork-controller"),))] == 1
     assert got[("stork_informers_synced", ())] == 1
+    for queue in ("clusterpair", "migration", "migrationschedule"):
+        assert got[("workqueue_adds_total", (("name", queue),))] >= 1
+        assert got[("workqueue_depth", (("name", queue),))] >= 0
     requests = {k[1]: v for k, v in got.items() if k[0] == "stork_api_requests_total"}
     assert requests[(("cluster", "source"), ("code", "200"), ("method", "GET"))] > 0
     pair = f"{namespace}/remote"

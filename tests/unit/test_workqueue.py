@@ -71,3 +71,32 @@ def test_shut_down_wakes_waiting_workers() -> None:
         assert len(q) == 0
 
     asyncio.run(scenario())
+
+
+def test_adds_retries_and_longest_running_are_counted() -> None:
+    now = [100.0]
+
+    async def scenario() -> list[tuple[int, int, int, float]]:
+        q: WorkQueue[str] = WorkQueue(clock=lambda: now[0])
+        seen = []
+        for key in ("a", "b", "a"):  # "a" twice while waiting: one add
+            q.add(key)
+        seen.append((len(q), q.adds, q.retries, q.longest_running()))
+        first = await q.get()
+        now[0] = 103.0
+        second = await q.get()
+        now[0] = 110.0
+        seen.append((len(q), q.adds, q.retries, q.longest_running()))  # "a" started at 100
+        q.backoff(first)
+        q.done(first)
+        seen.append((len(q), q.adds, q.retries, q.longest_running()))  # "b" started at 103
+        q.done(second)
+        seen.append((len(q), q.adds, q.retries, q.longest_running()))
+        return seen
+
+    assert asyncio.run(scenario()) == [
+        (2, 2, 0, 0.0),
+        (0, 2, 0, 10.0),
+        (0, 2, 1, 7.0),
+        (0, 2, 1, 0.0),
+    ]

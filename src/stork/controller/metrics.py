@@ -7,6 +7,8 @@ Two kinds:
 - State derived at scrape time from the informer caches (``StateCollector``): migrations by
   status, and per MigrationSchedule its last success, expected interval and lag (RPO). Being
   derived from the objects' status, these survive restarts and agree between replicas.
+- The work queues of the controllers (``QueueCollector``), read at scrape time with
+  client-go's metric names.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from typing import Any, Protocol
 import httpx2
 from lightkube import AsyncClient
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from stork.api.constants import MigrationStage, MigrationStatus
+from stork.controller.workqueue import WorkQueue
 
 SUCCEEDED = (MigrationStatus.SUCCESSFUL.value, MigrationStatus.PARTIAL_SUCCESS.value)
 _STATUSES = ("Pending", "InProgress", "Successful", "PartialSuccess", "Failed")
@@ -190,6 +193,38 @@ class StateCollector(Collector):
         yield from (success, interval, lag, breached, suspended)
 
 
+class QueueCollector(Collector):
+    """client-go's workqueue metrics, read from each controller's queue on every scrape."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, WorkQueue[Any]] = {}
+
+    def add(self, name: str, queue: WorkQueue[Any]) -> None:
+        """Report ``queue`` under ``name`` (the controller's name)."""
+        self._queues[name] = queue
+
+    def collect(self) -> Iterable[Metric]:
+        """The current values."""
+        depth = GaugeMetricFamily("workqueue_depth", "Keys waiting in the queue.", labels=["name"])
+        adds = CounterMetricFamily(
+            "workqueue_adds", "Keys queued (a key already waiting counts once).", labels=["name"]
+        )
+        retries = CounterMetricFamily(
+            "workqueue_retries", "Failed reconciles requeued with back-off.", labels=["name"]
+        )
+        longest = GaugeMetricFamily(
+            "workqueue_longest_running_processor_seconds",
+            "How long the oldest reconcile in progress has been running.",
+            labels=["name"],
+        )
+        for name, queue in sorted(self._queues.items()):
+            depth.add_metric([name], len(queue))
+            adds.add_metric([name], queue.adds)
+            retries.add_metric([name], queue.retries)
+            longest.add_metric([name], queue.longest_running())
+        yield from (depth, adds, retries, longest)
+
+
 # -- events counted as they happen -------------------------------------------------------------
 
 
@@ -253,10 +288,16 @@ class Metrics:
         self.informers_synced = Gauge(
             "stork_informers_synced", "1 once every informer has listed its kind.", registry=r
         )
+        self._queues = QueueCollector()
+        r.register(self._queues)
 
     def add_state(self, collector: Collector) -> None:
         """Register a scrape-time collector (StateCollector)."""
         self.registry.register(collector)
+
+    def watch_queue(self, name: str, queue: WorkQueue[Any]) -> None:
+        """Report the work queue of controller ``name`` (depth, adds, retries, longest run)."""
+        self._queues.add(name, queue)
 
     def set_leader(self, name: str, leading: bool) -> None:
         """Record whether this process leads (finished migrations are counted by the leader)."""

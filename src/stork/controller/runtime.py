@@ -59,6 +59,8 @@ class Controller:
         self._secondary: list[Informer] = []
         self._workers = workers
         self._metrics = metrics
+        if metrics is not None:
+            metrics.watch_queue(reconciler.name, self.queue)
 
     @property
     def informers(self) -> list[Informer]:

@@ -3,13 +3,16 @@
 Semantics follow client-go's workqueue: a key added while queued is not queued twice; a key
 added while being processed is processed once more after ``done``; ``add_after`` schedules an
 add (keeping the earliest of several schedules); failures back off exponentially, capped.
+It counts what client-go's workqueue metrics report (adds, retries, how long the oldest key
+in process has been running); the metrics module reads those at scrape time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -22,17 +25,28 @@ class QueueShutDownError(Exception):
 class WorkQueue(Generic[K]):
     """Keys to reconcile. Use from one event loop."""
 
-    def __init__(self, base_delay: float = 0.5, max_delay: float = 300.0) -> None:
+    def __init__(
+        self,
+        base_delay: float = 0.5,
+        max_delay: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._queue: deque[K] = deque()
         self._queued: set[K] = set()
         self._processing: set[K] = set()
         self._dirty: set[K] = set()
         self._timers: dict[K, tuple[float, asyncio.TimerHandle]] = {}
         self._failures: dict[K, int] = {}
+        self._started: dict[K, float] = {}
+        #: Keys queued since the start (an add of a key already queued does not count).
+        self.adds = 0
+        #: Failures that backed a key off.
+        self.retries = 0
         self._wakeup = asyncio.Condition()
         self._shut_down = False
         self.base_delay = base_delay
         self.max_delay = max_delay
+        self._clock = clock
 
     def __len__(self) -> int:
         return len(self._queue)
@@ -48,6 +62,7 @@ class WorkQueue(Generic[K]):
             return
         self._queued.add(key)
         self._queue.append(key)
+        self.adds += 1
         asyncio.get_running_loop().create_task(self._notify())
 
     async def _notify(self) -> None:
@@ -77,6 +92,7 @@ class WorkQueue(Generic[K]):
         """Record a failure of ``key`` and return how long to wait before the next try."""
         failures = self._failures.get(key, 0) + 1
         self._failures[key] = failures
+        self.retries += 1
         return float(min(self.base_delay * 2 ** (failures - 1), self.max_delay))
 
     def forget(self, key: K) -> None:
@@ -99,14 +115,22 @@ class WorkQueue(Generic[K]):
             key = self._queue.popleft()
             self._queued.discard(key)
             self._processing.add(key)
+            self._started[key] = self._clock()
             return key
 
     def done(self, key: K) -> None:
         """Mark ``key`` processed; queue it again if it was added meanwhile."""
         self._processing.discard(key)
+        self._started.pop(key, None)
         if key in self._dirty:
             self._dirty.discard(key)
             self.add(key)
+
+    def longest_running(self) -> float:
+        """Seconds the oldest key still being processed has been running (0 when none)."""
+        if not self._started:
+            return 0.0
+        return max(0.0, self._clock() - min(self._started.values()))
 
     async def shut_down(self) -> None:
         """Stop handing out keys; waiting workers get QueueShutDownError."""

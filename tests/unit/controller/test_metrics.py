@@ -22,6 +22,7 @@ from stork.controller.metrics import (
     rpo_breached,
     schedule_lag,
 )
+from stork.controller.workqueue import WorkQueue
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -321,3 +322,26 @@ def test_server_and_request_counting_hook() -> None:
     assert req("GET", "404") == 1
     assert req("POST", "405") == 1
     assert got[("stork_api_request_retries_total", (("cluster", "dest"), ("code", "429")))] == 1
+
+
+def test_work_queues_are_reported_by_controller_name() -> None:
+    async def scenario() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        metrics = Metrics()
+        busy: WorkQueue[str] = WorkQueue()
+        idle: WorkQueue[str] = WorkQueue()
+        metrics.watch_queue("migration", busy)
+        metrics.watch_queue("clusterpair", idle)
+        for key in ("a", "b", "c"):
+            busy.add(key)
+        busy.backoff(await busy.get())
+        return samples(metrics)
+
+    got = asyncio.run(scenario())
+    migration = (("name", "migration"),)
+    assert got[("workqueue_depth", migration)] == 2
+    assert got[("workqueue_adds_total", migration)] == 3
+    assert got[("workqueue_retries_total", migration)] == 1
+    assert got[("workqueue_longest_running_processor_seconds", migration)] >= 0
+    pairs = (("name", "clusterpair"),)
+    assert (got[("workqueue_depth", pairs)], got[("workqueue_adds_total", pairs)]) == (0, 0)
+    assert got[("workqueue_longest_running_processor_seconds", pairs)] == 0

@@ -10,7 +10,9 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from stork.controller.metrics import Metrics, StateCollector, StaticCaches
+from stork.controller.workqueue import WorkQueue
 
+METRIC_NAME = re.compile(r"\b(?:stork|leader_election|workqueue|controller_runtime)_[a-z_]+\b")
 RULES = Path(__file__).parents[3] / "deploy" / "alerts" / "stork-alerts.yaml"
 
 
@@ -45,6 +47,8 @@ def exported_names() -> set[str]:
     metrics.migration_duration.labels("Successful").observe(1)
     metrics.api_requests.labels("source", "GET", "200").inc()
     metrics.api_retries.labels("source", "429").inc()
+    queue: WorkQueue[str] = WorkQueue()
+    metrics.watch_queue("migration", queue)
     text = generate_latest(metrics.registry).decode()
     return {s.name for f in text_string_to_metric_families(text) for s in f.samples}
 
@@ -54,7 +58,10 @@ def test_every_metric_in_the_rules_is_exported() -> None:
     used = {
         name
         for rule in rules
-        for name in re.findall(r"\b(?:stork_[a-z_]+|leader_election_[a-z_]+)\b", rule["expr"])
+        for name in re.findall(
+            r"\b(?:stork_[a-z_]+|leader_election_[a-z_]+|workqueue_[a-z_]+|controller_runtime_[a-z_]+)\b",
+            rule["expr"],
+        )
     }
     assert used
     assert used <= exported_names(), used - exported_names()
