@@ -33,11 +33,11 @@ class WorkQueue(Generic[K]):
     ) -> None:
         self._queue: deque[K] = deque()
         self._queued: set[K] = set()
-        self._processing: set[K] = set()
+        #: Keys being processed, with when each was handed out.
+        self._processing: dict[K, float] = {}
         self._dirty: set[K] = set()
         self._timers: dict[K, tuple[float, asyncio.TimerHandle]] = {}
         self._failures: dict[K, int] = {}
-        self._started: dict[K, float] = {}
         #: Keys queued since the start (an add of a key already queued does not count).
         self.adds = 0
         #: Failures that backed a key off.
@@ -114,23 +114,21 @@ class WorkQueue(Generic[K]):
                 await self._wakeup.wait()
             key = self._queue.popleft()
             self._queued.discard(key)
-            self._processing.add(key)
-            self._started[key] = self._clock()
+            self._processing[key] = self._clock()
             return key
 
     def done(self, key: K) -> None:
         """Mark ``key`` processed; queue it again if it was added meanwhile."""
-        self._processing.discard(key)
-        self._started.pop(key, None)
+        self._processing.pop(key, None)
         if key in self._dirty:
             self._dirty.discard(key)
             self.add(key)
 
     def longest_running(self) -> float:
         """Seconds the oldest key still being processed has been running (0 when none)."""
-        if not self._started:
+        if not self._processing:
             return 0.0
-        return max(0.0, self._clock() - min(self._started.values()))
+        return max(0.0, self._clock() - min(self._processing.values()))
 
     async def shut_down(self) -> None:
         """Stop handing out keys; waiting workers get QueueShutDownError."""
