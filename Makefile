@@ -29,7 +29,7 @@ controlplane: $(STAMP)
 	@if [ -n "$$STORK_HELM" ]; then \
 		echo "[helm] using STORK_HELM=$$STORK_HELM"; \
 	else \
-		eval "$$($(BIN)/python -c 'from stork.deploy_helm import main; main()')" && \
+		eval "$$($(BIN)/python -c 'from stork.deploy.helm import main; main()')" && \
 		HELM_MODULE=$$HELM_MODULE HELM_VER=$$HELM_VER HELM_OUT=$$HELM_OUT bash hack/build-helm.sh >/dev/null; \
 	fi
 

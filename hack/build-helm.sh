@@ -3,7 +3,7 @@
 # directory keyed by version, so the chart test renders with the real helm. Reuses the cache.
 #
 #   HELM_MODULE  Go module of Helm (default below)
-#   HELM_VER     its release (default below; pinned in src/stork/deploy_helm.py)
+#   HELM_VER     its release (default below; pinned in src/stork/deploy/helm.py)
 #   HELM_OUT     output directory (default: ~/.cache/stork/helm/<HELM_VER>)
 #
 # Prints the output directory on its last line.

@@ -7,8 +7,8 @@ from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.core_v1 import ServiceAccount
 
 from stork.cli.stork_main import cli
-from stork.deploy import controller_manifests, default_image
-from stork.deploy_install import kubectl_ref
+from stork.deploy.install import kubectl_ref
+from stork.deploy.manifests import controller_manifests, default_image
 from tests.integration.conftest import Clusters
 
 CRD_LINES = 6

@@ -13,9 +13,9 @@ import pytest
 from lightkube import ApiError, AsyncClient
 from lightkube.resources.coordination_v1 import Lease
 
-from stork.controller.leader import LeaderElector
 from stork.kube.config import load_config
 from stork.kube.resources import MigrationResource
+from stork.runtime.leader import LeaderElector
 from tests.integration.conftest import Clusters, RunningController
 from tests.integration.test_metrics_health import (
     controller_flags,

@@ -18,8 +18,8 @@ from lightkube import ApiError
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.core_v1 import ConfigMap, Event, Secret, Service
 
-from stork.deploy import NAME, NAMESPACE
-from stork.deploy_install import apply_manifests
+from stork.deploy.install import apply_manifests
+from stork.deploy.manifests import NAME, NAMESPACE
 from stork.kube.resources import ClusterPairResource, MigrationResource
 from tests.integration.conftest import Clusters, RunningController
 from tests.integration.test_migration import kubectl

@@ -18,7 +18,6 @@ from lightkube.resources.core_v1 import Event
 from lightkube.types import PatchType
 
 from stork.controller.clients import DestinationClients
-from stork.controller.events import EventRecorder
 from stork.controller.migrationschedule import MigrationScheduleReconciler
 from stork.kube.config import load_config
 from stork.kube.resources import (
@@ -27,6 +26,7 @@ from stork.kube.resources import (
     MigrationScheduleResource,
     SchedulePolicyResource,
 )
+from stork.runtime.events import EventRecorder
 from stork.sandbox.seeds import seed_objects
 from tests.integration.conftest import Clusters
 

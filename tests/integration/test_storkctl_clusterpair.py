@@ -20,7 +20,8 @@ from lightkube import ApiError, Client
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Namespace
 
-from stork.cli.output import parse_time, rfc822
+from stork.api.timestamps import parse_time
+from stork.cli.output import rfc822
 from stork.kube.http import server_version
 from stork.kube.pairconfig import pair_client_config
 from stork.kube.resources import ClusterPairResource

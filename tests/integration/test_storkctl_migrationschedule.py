@@ -10,7 +10,8 @@ from click.testing import CliRunner, Result
 from lightkube import ApiError
 from lightkube.types import PatchType
 
-from stork.cli.formatting import parse_time, rfc822
+from stork.api.timestamps import parse_time
+from stork.cli.formatting import rfc822
 from stork.cli.storkctl_main import cli
 from stork.kube.resources import (
     ClusterPairResource,

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 from lightkube import Client
 
+from stork.api.timestamps import parse_time
 from stork.cli.clusterpair_create import check_files, check_mode, create_pairs
 from stork.cli.clusterpair_input import (
     MAPPING_FORMAT,
@@ -33,7 +34,7 @@ from stork.cli.clusterpair_kube import (
 from stork.cli.clusterpair_spec import auth_warnings, load_minified, pair_object, stork_config
 from stork.cli.common import cluster_options
 from stork.cli.errors import ServerError, UserError
-from stork.cli.output import output_option, parse_time, print_empty, print_objects, render, rfc822
+from stork.cli.output import output_option, print_empty, print_objects, render, rfc822
 from stork.cli.table import print_table
 
 ALIASES = ("clusterpair", "clusterpairs", "cp")

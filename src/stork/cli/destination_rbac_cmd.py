@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from stork.rbac_destination import (
+from stork.deploy.destination_rbac import (
     DEFAULT_NAME,
     DEFAULT_NAMESPACE,
     destination_manifests,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from stork.api.timestamps import parse_time
 from stork.cli.errors import UserError
-from stork.cli.output import parse_time, print_objects, rfc822, to_yaml
+from stork.cli.output import print_objects, rfc822, to_yaml
 from stork.migration.ledger import go_duration
 
 __all__ = ["duration", "key_values", "parse_time", "print_objects", "rfc822", "to_yaml"]

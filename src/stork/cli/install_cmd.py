@@ -9,8 +9,8 @@ from lightkube.core.exceptions import ConfigError
 from stork.api.crd import CRDS, crd_manifest
 from stork.cli.common import cluster_options
 from stork.cli.errors import friendly_errors
-from stork.deploy import NAMESPACE, DeploySettings, controller_manifests, default_image
-from stork.deploy_install import ManifestApplyError, apply_manifests
+from stork.deploy.install import ManifestApplyError, apply_manifests
+from stork.deploy.manifests import NAMESPACE, DeploySettings, controller_manifests, default_image
 from stork.kube.config import KubeconfigError, make_client
 from stork.kube.crds import CrdInstallError, apply_crds
 

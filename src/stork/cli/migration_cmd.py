@@ -16,8 +16,8 @@ from stork.cli.common import api_error, cluster_options, connect
 from stork.cli.errors import ServerError, UserError
 from stork.cli.formatting import duration, parse_time, print_objects, rfc822
 from stork.cli.table import print_table
+from stork.failover.activation import activate_namespaces
 from stork.kube.resources import ClusterPairResource, MigrationResource
-from stork.migration.activation import activate_namespaces
 
 ALIASES = ("migrations", "migration")
 RESOURCE = "migrations.stork.libopenstorage.org"

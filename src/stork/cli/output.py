@@ -57,13 +57,6 @@ def rfc822(when: dt.datetime | None, zone: dt.tzinfo | None = None) -> str:
     )
 
 
-def parse_time(stamp: Any) -> dt.datetime | None:
-    """An RFC 3339 timestamp as the API writes it (None for null or empty)."""
-    if not stamp:
-        return None
-    return dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
-
-
 # -- YAML as Go prints it ------------------------------------------------------------------------
 
 

@@ -14,11 +14,11 @@ from stork.cli.errors import friendly_errors
 from stork.cli.install_cmd import install
 from stork.cli.sandbox_cmd import sandbox
 from stork.controller import manager
-from stork.controller.health import parse_bind_address
 from stork.controller.manager import ControllerOptions
 from stork.kube.config import KubeconfigError, load_config
 from stork.kube.crds import CrdInstallError
-from stork.logs import FORMATS, configure
+from stork.runtime.health import parse_bind_address
+from stork.runtime.logs import FORMATS, configure
 
 CONNECTION_ERRORS = (KubeconfigError, ConfigError, CrdInstallError, ApiError, OSError)
 

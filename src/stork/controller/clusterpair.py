@@ -18,12 +18,12 @@ from lightkube.config import client_adapter
 from lightkube.config.client_adapter import ConnectionParams
 
 from stork.api.constants import ClusterPairStatus
-from stork.controller.conditions import set_condition
-from stork.controller.events import NORMAL, WARNING, EventRecorder
-from stork.controller.informer import ObjectKey
-from stork.controller.status import merge_status
 from stork.kube.pairconfig import PairConfigError, pair_client_config
 from stork.kube.resources import ClusterPairResource
+from stork.runtime.conditions import set_condition
+from stork.runtime.events import NORMAL, WARNING, EventRecorder
+from stork.runtime.informer import ObjectKey
+from stork.runtime.status import merge_status
 
 STORAGE_SKIPPED = "Skipping storage pairing since no storage options provided"
 STORAGE_NO_DRIVER = "Storage pairing requested (options.token) but no storage driver is configured"

@@ -17,27 +17,11 @@ from lightkube.config.kubeconfig import SingleConfig
 
 from stork.api.constants import FIELD_MANAGER
 from stork.controller.clients import DestinationClients, rest_for
-from stork.controller.clock import SystemClock
 from stork.controller.clusterpair import ClusterPairReconciler
 from stork.controller.default_policies import ensure_default_policies
-from stork.controller.events import EventRecorder
-from stork.controller.health import (
-    HttpServer,
-    check_handler,
-    metrics_handler,
-    parse_bind_address,
-)
-from stork.controller.informer import Informer
-from stork.controller.leader import (
-    LEASE_NAME,
-    LeaderElector,
-    default_identity,
-    default_namespace,
-)
 from stork.controller.metrics import Metrics, StateCollector
 from stork.controller.migration import MigrationReconciler
 from stork.controller.migrationschedule import MigrationScheduleReconciler, zone
-from stork.controller.runtime import Controller, run_controllers
 from stork.kube.podexec import PodExec
 from stork.kube.resources import (
     ClusterPairResource,
@@ -46,6 +30,22 @@ from stork.kube.resources import (
     SchedulePolicyResource,
 )
 from stork.migration.rules import COMMAND_TRIES
+from stork.runtime.clock import SystemClock
+from stork.runtime.controller import Controller, run_controllers
+from stork.runtime.events import EventRecorder
+from stork.runtime.health import (
+    HttpServer,
+    check_handler,
+    metrics_handler,
+    parse_bind_address,
+)
+from stork.runtime.informer import Informer
+from stork.runtime.leader import (
+    LEASE_NAME,
+    LeaderElector,
+    default_identity,
+    default_namespace,
+)
 from stork.schedule import DEFAULT_POLICIES
 
 log = logging.getLogger("stork")

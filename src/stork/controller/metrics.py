@@ -24,64 +24,19 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from stork.api.constants import MigrationStage, MigrationStatus
-from stork.controller.workqueue import WorkQueue
+from stork.api.constants import MigrationStage
+from stork.api.timestamps import parse_time
+from stork.runtime.workqueue import WorkQueue
+from stork.schedule.rpo import (
+    RPO_FACTOR,
+    expected_interval,
+    last_success,
+    rpo_breached,
+    schedule_lag,
+)
 
-SUCCEEDED = (MigrationStatus.SUCCESSFUL.value, MigrationStatus.PARTIAL_SUCCESS.value)
 _STATUSES = ("Pending", "InProgress", "Successful", "PartialSuccess", "Failed")
-_DAY = 86400.0
-#: The period of each policy type; a month counts as its longest, so no month looks late.
-_PERIODS = {"daily": _DAY, "weekly": 7 * _DAY, "monthly": 31 * _DAY}
-#: Lag beyond this many expected intervals breaches the recovery point objective.
-RPO_FACTOR = 2.0
 _DURATION_BUCKETS = (1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, float("inf"))
-
-
-def parse_time(stamp: Any) -> dt.datetime | None:
-    """An RFC 3339 timestamp of the API as an aware datetime (None when absent)."""
-    if not stamp:
-        return None
-    if isinstance(stamp, dt.datetime):
-        return stamp
-    return dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
-
-
-# -- pure RPO arithmetic (also used by the schedule reconciler) --------------------------------
-
-
-def expected_interval(policy: Mapping[str, Any] | None) -> float | None:
-    """Seconds between two runs of a SchedulePolicy: its shortest period (None: no policy)."""
-    body = (policy or {}).get("policy") or {}
-    periods = [p for key, p in _PERIODS.items() if body.get(key)]
-    minutes = (body.get("interval") or {}).get("intervalMinutes")
-    if minutes:
-        periods.append(float(minutes) * 60)
-    return min(periods) if periods else None
-
-
-def last_success(schedule: Mapping[str, Any]) -> dt.datetime | None:
-    """When the schedule's latest successful (or partly successful) migration finished."""
-    items = ((schedule.get("status") or {}).get("items")) or {}
-    stamps = [
-        parse_time(item.get("finishTimestamp") or item.get("creationTimestamp"))
-        for runs in items.values()
-        for item in runs or []
-        if item.get("status") in SUCCEEDED
-    ]
-    return max((s for s in stamps if s is not None), default=None)
-
-
-def schedule_lag(schedule: Mapping[str, Any], now: dt.datetime) -> float:
-    """Seconds since the last success (since the schedule's creation when none yet)."""
-    since = last_success(schedule) or parse_time(
-        (schedule.get("metadata") or {}).get("creationTimestamp")
-    )
-    return max(0.0, (now - since).total_seconds()) if since else 0.0
-
-
-def rpo_breached(lag: float, interval: float | None) -> bool:
-    """True when the lag exceeds ``RPO_FACTOR`` expected intervals."""
-    return interval is not None and lag > RPO_FACTOR * interval
 
 
 # -- state collected at scrape time ------------------------------------------------------------

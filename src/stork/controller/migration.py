@@ -24,10 +24,8 @@ from stork.api.constants import (
     MigrationStage,
     MigrationStatus,
 )
+from stork.api.timestamps import format_time
 from stork.controller.clients import DestinationClients
-from stork.controller.conditions import set_condition
-from stork.controller.events import NORMAL, WARNING, EventRecorder
-from stork.controller.informer import ObjectKey
 from stork.controller.staticcopy import static_copy_path
 from stork.kube.discovery import ResourceType
 from stork.kube.pairconfig import PairConfigError
@@ -39,6 +37,9 @@ from stork.migration.ledger import UNCHANGED, Entry, bounded_resources, overall_
 from stork.migration.memo import TransformMemo
 from stork.migration.rules import COMMAND_TRIES, Executor, Item, RuleError, RuleRunner, parse_rule
 from stork.migration.spec import MigrationOptions, label_selector
+from stork.runtime.conditions import set_condition
+from stork.runtime.events import NORMAL, WARNING, EventRecorder
+from stork.runtime.informer import ObjectKey
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +70,6 @@ def _now_precise() -> dt.datetime:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def _stamp(t: dt.datetime) -> str:
-    return t.isoformat().replace("+00:00", "Z")
-
-
-def _parse(stamp: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
 
 
 class MigrationReconciler:
@@ -129,7 +122,7 @@ class MigrationReconciler:
             {
                 "stage": MigrationStage.FINAL.value,
                 "status": MigrationStatus.FAILED.value,
-                "finishTimestamp": _stamp(now),
+                "finishTimestamp": format_time(now),
                 "conditions": set_condition(
                     list(status.get("conditions") or []),
                     "Complete",
@@ -249,7 +242,7 @@ class MigrationReconciler:
             {
                 "stage": MigrationStage.APPLICATIONS.value,
                 "status": MigrationStatus.IN_PROGRESS.value,
-                "volumeMigrationFinishTimestamp": _stamp(volume_finish),
+                "volumeMigrationFinishTimestamp": format_time(volume_finish),
                 "finishTimestamp": None,
             },
         )
@@ -310,8 +303,8 @@ class MigrationReconciler:
                 "stage": MigrationStage.FINAL.value,
                 "status": outcome.value,
                 "resources": resources,
-                "finishTimestamp": _stamp(finished),
-                "resourceMigrationFinishTimestamp": _stamp(finished),
+                "finishTimestamp": format_time(finished),
+                "resourceMigrationFinishTimestamp": format_time(finished),
                 "summary": summary(result.entries, (finished - volume_finish).total_seconds()),
                 "conditions": conditions,
             },

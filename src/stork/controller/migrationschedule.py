@@ -26,14 +26,9 @@ from stork.api.constants import (
     ClusterPairStatus,
     MigrationStatus,
 )
+from stork.api.timestamps import format_time, parse_time
 from stork.controller.clients import DestinationClients
-from stork.controller.clock import Clock
-from stork.controller.conditions import set_condition
-from stork.controller.events import NORMAL, WARNING, EventRecorder
-from stork.controller.informer import ObjectKey
-from stork.controller.metrics import RPO_FACTOR, expected_interval, rpo_breached, schedule_lag
 from stork.controller.staticcopy import StaticCopyError, sync_static_copy
-from stork.controller.status import merge_status
 from stork.kube.pairconfig import PairConfigError
 from stork.kube.resources import (
     ClusterPairResource,
@@ -43,7 +38,13 @@ from stork.kube.resources import (
     SchedulePolicyResource,
 )
 from stork.kube.rest import RestError
+from stork.runtime.clock import Clock
+from stork.runtime.conditions import set_condition
+from stork.runtime.events import NORMAL, WARNING, EventRecorder
+from stork.runtime.informer import ObjectKey
+from stork.runtime.status import merge_status
 from stork.schedule import PolicyError, next_trigger, trigger_required, validate_policy
+from stork.schedule.rpo import RPO_FACTOR, expected_interval, rpo_breached, schedule_lag
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +57,6 @@ AUTO_SUSPENDED = "Suspending migration schedule since migrated apps on remote cl
 _MAX_SLEEP = 3600.0
 #: Condition set while the lag since the last success exceeds twice the policy's interval.
 RPO_CONDITION = "RPOBreached"
-
-
-def _stamp(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _parse(stamp: Any) -> dt.datetime | None:
-    if not stamp:
-        return None
-    return dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
 
 
 def migration_name(schedule: str, policy_type: str, when: dt.datetime) -> str:
@@ -188,7 +179,7 @@ class MigrationScheduleReconciler:
                 items[due].append(
                     {
                         "name": name,
-                        "creationTimestamp": _stamp(now),
+                        "creationTimestamp": format_time(now),
                         "finishTimestamp": None,
                         "status": MigrationStatus.PENDING.value,
                     }
@@ -198,7 +189,7 @@ class MigrationScheduleReconciler:
                     await self._create_migration(key, obj, name)
                 except ApiError as e:
                     items[due][-1]["status"] = MigrationStatus.FAILED.value
-                    items[due][-1]["finishTimestamp"] = _stamp(now)
+                    items[due][-1]["finishTimestamp"] = format_time(now)
                     await self._save(key, items, True)
                     await self._events.record(
                         obj,
@@ -291,7 +282,7 @@ class MigrationScheduleReconciler:
                 changed = True
                 item["status"] = new
                 if new not in _ACTIVE:
-                    item["finishTimestamp"] = _stamp(now)
+                    item["finishTimestamp"] = format_time(now)
                     if new == MigrationStatus.SUCCESSFUL.value:
                         await self._events.record(
                             obj,
@@ -323,12 +314,12 @@ class MigrationScheduleReconciler:
     def _last(
         self, obj: dict[str, Any], items: list[dict[str, Any]], policy_type: str
     ) -> dt.datetime | None:
-        stamps = [t for t in (_parse(i.get("creationTimestamp")) for i in items) if t]
+        stamps = [t for t in (parse_time(i.get("creationTimestamp")) for i in items) if t]
         if stamps:
             return max(stamps)
         if policy_type == "Interval":
             return None  # a new interval schedule fires at once
-        return _parse((obj.get("metadata") or {}).get("creationTimestamp"))
+        return parse_time((obj.get("metadata") or {}).get("creationTimestamp"))
 
     def _due(
         self,

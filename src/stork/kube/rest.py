@@ -17,9 +17,9 @@ import httpx2
 import orjson
 
 from stork.api.constants import FIELD_MANAGER
-from stork.gcpause import paused_gc
 from stork.kube.discovery import ResourceType
 from stork.kube.ratelimit import TokenBucket
+from stork.runtime.gcpause import paused_gc
 
 _PAGE = 500
 _MAX_429_RETRIES = 10
@@ -145,7 +145,7 @@ class Rest:
 
 
 def decode_page(content: bytes) -> Any:
-    """A LIST page, decoded with orjson with the cyclic GC paused (see ``stork.gcpause``):
+    """A LIST page, decoded with orjson with the cyclic GC paused (see ``stork.runtime.gcpause``):
     decoding LISTs is most of the CPU time of a re-sync."""
     with paused_gc():
         return orjson.loads(content)

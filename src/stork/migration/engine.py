@@ -18,7 +18,6 @@ from typing import Any
 import httpx2
 
 from stork.api.constants import MigrationStatus
-from stork.gcpause import paused_gc
 from stork.kube.discovery import NAMESPACES, ResourceType, custom_resource_groups, discover
 from stork.kube.rest import Rest, RestError
 from stork.migration.apply import Applier, DestinationUnreachable
@@ -39,6 +38,7 @@ from stork.migration.plan import (
 from stork.migration.resources import Selection, collected_types
 from stork.migration.spec import MigrationOptions, label_selector
 from stork.migration.transform import TransformContext, migration_annotations, transform
+from stork.runtime.gcpause import paused_gc
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import yaml
 from click.testing import CliRunner
 
 from stork.cli.storkctl_main import cli
-from stork.rbac import MIGRATED_RESOURCES
+from stork.deploy.rbac import MIGRATED_RESOURCES
 
 
 def generate(*args: str) -> list[dict[str, Any]]:

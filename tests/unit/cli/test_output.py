@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from stork.api.timestamps import parse_time
 from stork.cli.errors import UserError
 from stork.cli.output import (
     NO_RESOURCES,
     as_document,
     check_output_format,
     go_key_compare,
-    parse_time,
     rfc822,
     to_json,
     to_yaml,

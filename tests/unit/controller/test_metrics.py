@@ -11,7 +11,6 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from stork.controller.health import HttpServer, check_handler, metrics_handler, parse_bind_address
 from stork.controller.metrics import (
     Metrics,
     StateCollector,
@@ -22,7 +21,8 @@ from stork.controller.metrics import (
     rpo_breached,
     schedule_lag,
 )
-from stork.controller.workqueue import WorkQueue
+from stork.runtime.health import HttpServer, check_handler, metrics_handler, parse_bind_address
+from stork.runtime.workqueue import WorkQueue
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 

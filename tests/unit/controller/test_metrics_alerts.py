@@ -10,7 +10,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from stork.controller.metrics import Metrics, StateCollector, StaticCaches
-from stork.controller.workqueue import WorkQueue
+from stork.runtime.workqueue import WorkQueue
 
 METRIC_NAME = re.compile(r"\b(?:stork|leader_election|workqueue|controller_runtime)_[a-z_]+\b")
 RULES = Path(__file__).parents[3] / "deploy" / "alerts" / "stork-alerts.yaml"

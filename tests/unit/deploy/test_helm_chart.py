@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from stork.deploy import FILES, DeploySettings, controller_manifests
-from stork.deploy_helm import MissingHelmError, helm_binary
+from stork.deploy.helm import MissingHelmError, helm_binary
+from stork.deploy.manifests import FILES, DeploySettings, controller_manifests
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"

@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
-from stork.deploy import FILES, DeploySettings, controller_manifests, main, manifest_files
+from stork.deploy.manifests import FILES, DeploySettings, controller_manifests, main, manifest_files
+from stork.deploy.rbac import MIGRATED_RESOURCES
 from stork.migration.resources import OPTIONAL_KINDS, SUPPORTED_KINDS
-from stork.rbac import MIGRATED_RESOURCES
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from stork.controller.informer import ObjectKey
-from stork.controller.runtime import Controller
 from stork.kube.resources import MigrationResource
+from stork.runtime.controller import Controller
+from stork.runtime.informer import ObjectKey
 
 
 class Blocking:

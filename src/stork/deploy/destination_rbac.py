@@ -1,6 +1,6 @@
 """The objects that give the migration engine least-privilege access to a destination.
 
-A ServiceAccount, a ClusterRole with :func:`stork.rbac.destination_rules`, its binding, and a
+A ServiceAccount, a ClusterRole with :func:`stork.deploy.rbac.destination_rules`, its binding, and a
 long-lived token Secret of the ServiceAccount (the API server fills in the token): the
 ClusterPair on the source is then built from that token instead of an admin kubeconfig.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from stork.deploy import LABELS, render
-from stork.rbac import destination_rules
+from stork.deploy.manifests import LABELS, render
+from stork.deploy.rbac import destination_rules
 
 Manifest = dict[str, Any]
 
@@ -33,7 +33,7 @@ def destination_manifests(
     """Namespace, ServiceAccount, ClusterRole, ClusterRoleBinding, token Secret (rules commented).
 
     Pass the objects to :func:`stork.deploy.render` (or strip the comments with
-    :func:`stork.rbac.plain`) before use.
+    :func:`stork.deploy.rbac.plain`) before use.
     """
     labels = {**LABELS, "app.kubernetes.io/component": "destination"}
 

@@ -7,7 +7,7 @@ from typing import Any
 from lightkube import AsyncClient
 from lightkube.types import PatchType
 
-from stork.controller.informer import ObjectKey
+from stork.runtime.informer import ObjectKey
 
 
 async def merge_status(

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from stork.controller.workqueue import QueueShutDownError, WorkQueue
+from stork.runtime.workqueue import QueueShutDownError, WorkQueue
 
 
 def test_duplicate_adds_are_queued_once() -> None:

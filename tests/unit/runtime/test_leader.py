@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from stork.controller.leader import (
+from stork.runtime.leader import (
     LEASE_DURATION,
     RENEW_DEADLINE,
     RETRY_PERIOD,

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from stork.logs import JsonFormatter, ObjectFilter, TextFormatter, about, reconciling
+from stork.runtime.logs import JsonFormatter, ObjectFilter, TextFormatter, about, reconciling
 
 
 def make_record(message: str, extra: dict[str, object] | None = None) -> logging.LogRecord:
@@ -92,7 +92,7 @@ def test_text_cluster_scoped_object_and_no_object() -> None:
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_configure_replaces_handlers(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from stork.logs import configure
+    from stork.runtime.logs import configure
 
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)

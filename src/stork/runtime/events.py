@@ -19,6 +19,8 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Event
 from lightkube.types import PatchType
 
+from stork.api.timestamps import format_time
+
 COMPONENT = "stork"
 NORMAL = "Normal"
 WARNING = "Warning"
@@ -50,7 +52,7 @@ class EventRecorder:
                         name,
                         {
                             "count": count + 1,
-                            "lastTimestamp": now.isoformat().replace("+00:00", "Z"),
+                            "lastTimestamp": format_time(now),
                         },
                         namespace=namespace,
                         patch_type=PatchType.MERGE,

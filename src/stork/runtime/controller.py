@@ -15,13 +15,22 @@ from typing import Any, Protocol
 
 from lightkube import AsyncClient
 
-from stork.controller.informer import Informer, ObjectKey
-from stork.controller.leader import LeaderElector
-from stork.controller.metrics import Metrics
-from stork.controller.workqueue import QueueShutDownError, WorkQueue
-from stork.logs import about, reconciling
+from stork.runtime.informer import Informer, ObjectKey
+from stork.runtime.leader import LeaderElector
+from stork.runtime.logs import about, reconciling
+from stork.runtime.workqueue import QueueShutDownError, WorkQueue
 
 log = logging.getLogger(__name__)
+
+
+class ControllerMetrics(Protocol):
+    """What a controller reports: its queue (read at scrape time) and each reconcile."""
+
+    def watch_queue(self, name: str, queue: WorkQueue[Any]) -> None:
+        """Expose ``queue``'s depth, adds and retries under the controller's ``name``."""
+
+    def reconciled(self, controller: str, result: str, seconds: float) -> None:
+        """Count one reconcile and its duration."""
 
 
 class Reconciler(Protocol):
@@ -50,7 +59,7 @@ class Controller:
         client: AsyncClient,
         reconciler: Reconciler,
         workers: int = 4,
-        metrics: Metrics | None = None,
+        metrics: ControllerMetrics | None = None,
     ) -> None:
         self.reconciler = reconciler
         self.queue: WorkQueue[ObjectKey] = WorkQueue()

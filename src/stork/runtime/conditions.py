@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from stork.api.timestamps import format_time
+
 
 def set_condition(
     conditions: list[dict[str, Any]],
@@ -19,7 +21,7 @@ def set_condition(
     status = "True" if ok else "False"
     previous = next((c for c in conditions if c.get("type") == type_), None)
     changed = previous is None or previous.get("status") != status
-    stamp = now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    stamp = format_time(now)
     condition: dict[str, Any] = {
         "type": type_,
         "status": status,

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from stork.rbac import (
+from stork.deploy.rbac import (
     CommentedRule,
     controller_rules,
     leader_election_rules,
@@ -258,8 +258,9 @@ def render(obj: Manifest) -> str:
 
 
 HEADER = (
-    "# Generated from src/stork/deploy.py and src/stork/rbac.py (python -m stork.deploy deploy);\n"
-    "# do not edit: a test fails when this file and the generator differ.\n"
+    "# Generated from src/stork/deploy/manifests.py and src/stork/deploy/rbac.py\n"
+    "# (python -m stork.deploy deploy); do not edit: a test fails when this file and the\n"
+    "# generator differ.\n"
 )
 RBAC_NOTE = (
     "# Least privilege: the controller reads the source (it never writes migrated objects there;\n"

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from stork.controller.conditions import set_condition
+from stork.runtime.conditions import set_condition
 
 T0 = dt.datetime(2026, 1, 1, 10, 0, 0, 123, tzinfo=dt.UTC)
 T1 = T0 + dt.timedelta(minutes=5)

@@ -1,0 +1,1 @@
+"""Starting applications on the destination and stopping them: activation, deactivation."""
