@@ -19,7 +19,9 @@ from lightkube.types import PatchType
 
 from stork.controller.clients import DestinationClients
 from stork.controller.migrationschedule import MigrationScheduleReconciler
+from stork.controller.paircredentials import PairCredentialResolver
 from stork.kube.config import load_config
+from stork.kube.pairconfig import CONFINED
 from stork.kube.resources import (
     ClusterPairResource,
     MigrationResource,
@@ -75,7 +77,7 @@ class Harness:
 def run(clusters: Clusters, namespace: str, clock: FakeClock, scenario: Scenario) -> None:
     async def main() -> None:
         client = AsyncClient(config=load_config(clusters.kubeconfig("source")))
-        destinations = DestinationClients()
+        destinations = DestinationClients(PairCredentialResolver(client, CONFINED))
         reconciler = MigrationScheduleReconciler(
             client, EventRecorder(client), clock, destinations, default_tz=UTC
         )
@@ -367,9 +369,8 @@ def test_monthly_date_31_rolls_over_in_short_months(
         assert h.items("Monthly") == []
         h.clock.t = first + dt.timedelta(seconds=1)
         await h.reconcile()
-        assert [i["name"] for i in h.items("Monthly")] == [
-            f"sched-monthly-{h.clock.t:%Y-%m-%d-%H%M%S}"
-        ]
+        # Named by the occurrence (18:00:00), not by the moment the decision was made.
+        assert [i["name"] for i in h.items("Monthly")] == [f"sched-monthly-{first:%Y-%m-%d-%H%M%S}"]
 
     run(clusters, namespace, clock, scenario)
 
@@ -421,6 +422,62 @@ def test_activated_destination_copy_suspends_an_auto_suspend_schedule(
         assert (
             "Suspended: Suspending migration schedule since migrated apps on remote cluster are active"
             in events(clusters, namespace)
+        )
+
+    run(clusters, namespace, clock, scenario)
+
+
+def test_a_decision_on_a_snapshot_one_write_behind_starts_nothing_twice(
+    clusters: Clusters, namespace: str, pair: str
+) -> None:
+    make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
+    make_schedule(clusters, namespace, "every-minute")
+    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+
+    async def scenario(h: Harness) -> None:
+        stale = schedule(clusters, namespace)  # before the status write of the first run
+        assert await h.reconciler.reconcile((namespace, "sched"), stale) is None
+        # Woken by the child's event with the cache still one write behind, a second later.
+        h.clock.advance(seconds=1)
+        await h.reconciler.reconcile((namespace, "sched"), stale)
+        children = clusters.source.list(MigrationResource, namespace=namespace)
+        assert [m.metadata.name for m in children] == ["sched-interval-2026-03-01-100000"]
+        assert [i["name"] for i in h.items("Interval")] == ["sched-interval-2026-03-01-100000"]
+
+    run(clusters, namespace, clock, scenario)
+
+
+def test_a_finalizer_added_by_someone_else_survives(
+    clusters: Clusters, namespace: str, pair: str
+) -> None:
+    make_policy(clusters, "rarely", {"interval": {"intervalMinutes": 600}})
+    make_schedule(clusters, namespace, "rarely", suspend=True)
+    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+    other = "example.com/keep-me"
+
+    def finalizers() -> list[str]:
+        return list(schedule(clusters, namespace)["metadata"].get("finalizers") or [])
+
+    async def scenario(h: Harness) -> None:
+        snapshot = schedule(clusters, namespace)
+        clusters.source.patch(
+            MigrationScheduleResource,
+            "sched",
+            {"metadata": {"finalizers": [other]}},
+            namespace=namespace,
+            patch_type=PatchType.MERGE,
+        )
+        await h.reconciler.reconcile((namespace, "sched"), snapshot)
+        assert sorted(finalizers()) == sorted([other, "stork.libopenstorage.org/finalizer-cleanup"])
+        clusters.source.delete(MigrationScheduleResource, "sched", namespace=namespace)
+        await h.reconciler.reconcile((namespace, "sched"), snapshot)
+        assert finalizers() == [other]  # ours removed, theirs kept: the object waits for them
+        clusters.source.patch(
+            MigrationScheduleResource,
+            "sched",
+            {"metadata": {"finalizers": None}},
+            namespace=namespace,
+            patch_type=PatchType.MERGE,
         )
 
     run(clusters, namespace, clock, scenario)

@@ -43,7 +43,13 @@ from stork.runtime.conditions import set_condition
 from stork.runtime.events import NORMAL, WARNING, EventRecorder
 from stork.runtime.informer import ObjectKey
 from stork.runtime.status import merge_status
-from stork.schedule import PolicyError, next_trigger, trigger_required, validate_policy
+from stork.schedule import (
+    PolicyError,
+    due_occurrence,
+    next_trigger,
+    trigger_required,
+    validate_policy,
+)
 from stork.schedule.rpo import RPO_FACTOR, expected_interval, rpo_breached, schedule_lag
 
 log = logging.getLogger(__name__)
@@ -121,7 +127,12 @@ class MigrationScheduleReconciler:
             await self._check_rpo(key)
         return requeue
 
-    async def _reconcile(self, key: ObjectKey, obj: dict[str, Any] | None) -> float | None:
+    async def _reconcile(self, key: ObjectKey, cached: dict[str, Any] | None) -> float | None:
+        if cached is None:
+            return None
+        # Decide on the object as it is now: the cache can be a status write behind (woken
+        # by a child's event), and a decision on it could start a second run.
+        obj = await self._fresh(key)
         if obj is None:
             return None
         meta = obj.get("metadata") or {}
@@ -131,13 +142,9 @@ class MigrationScheduleReconciler:
         if (meta.get("annotations") or {}).get(STATIC_COPY_ANNOTATION) == "true":
             return None
         if FINALIZER not in (meta.get("finalizers") or []):
-            await self._client.patch(
-                MigrationScheduleResource,
-                key[1],
-                {"metadata": {"finalizers": [*(meta.get("finalizers") or []), FINALIZER]}},
-                namespace=key[0],
-                patch_type=PatchType.MERGE,
-            )
+            obj = await self._set_finalizers(key, obj, add=True)
+            if obj is None:
+                return None
         spec = obj.get("spec") or {}
         status = dict(obj.get("status") or {})
         items = {t: list((status.get("items") or {}).get(t) or []) for t in POLICY_TYPES}
@@ -175,7 +182,8 @@ class MigrationScheduleReconciler:
                 await self._events.record(obj, WARNING, "Failed", pair_problem)
                 return RETRY_SECONDS
             if due:
-                name = migration_name(key[1], due, now.astimezone(self._tz))
+                occurrence = self._occurrence(policy, obj, items, due, now)
+                name = migration_name(key[1], due, occurrence.astimezone(self._tz))
                 items[due].append(
                     {
                         "name": name,
@@ -188,6 +196,10 @@ class MigrationScheduleReconciler:
                 try:
                     await self._create_migration(key, obj, name)
                 except ApiError as e:
+                    if e.status.code == 409:
+                        # The same occurrence was started already: that run is this one.
+                        log.info("schedule %s/%s: %s exists already", key[0], key[1], name)
+                        return None
                     items[due][-1]["status"] = MigrationStatus.FAILED.value
                     items[due][-1]["finishTimestamp"] = format_time(now)
                     await self._save(key, items, True)
@@ -320,6 +332,67 @@ class MigrationScheduleReconciler:
         if policy_type == "Interval":
             return None  # a new interval schedule fires at once
         return parse_time((obj.get("metadata") or {}).get("creationTimestamp"))
+
+    async def _fresh(self, key: ObjectKey) -> dict[str, Any] | None:
+        try:
+            return dict(await self._client.get(MigrationScheduleResource, key[1], namespace=key[0]))
+        except ApiError as e:
+            if e.status.code == 404:
+                return None
+            raise
+
+    async def _set_finalizers(
+        self, key: ObjectKey, obj: dict[str, Any], *, add: bool
+    ) -> dict[str, Any] | None:
+        """Add (or remove) our finalizer, keeping everyone else's: the patch carries the
+        resourceVersion it was computed from, so a concurrent change makes it a conflict and
+        it is computed again from a fresh read. Returns the updated object (None: gone)."""
+        for _ in range(5):
+            meta = obj.get("metadata") or {}
+            others = [f for f in meta.get("finalizers") or [] if f != FINALIZER]
+            finalizers = [*others, FINALIZER] if add else others
+            try:
+                patched = await self._client.patch(
+                    MigrationScheduleResource,
+                    key[1],
+                    {
+                        "metadata": {
+                            "resourceVersion": meta.get("resourceVersion"),
+                            "finalizers": finalizers or None,
+                        }
+                    },
+                    namespace=key[0],
+                    patch_type=PatchType.MERGE,
+                )
+                return dict(patched)
+            except ApiError as e:
+                if e.status.code == 404:
+                    return None
+                if e.status.code != 409:
+                    raise
+            fresh = await self._fresh(key)
+            if fresh is None:
+                return None
+            obj = fresh
+        raise RuntimeError(f"finalizers of {key[0]}/{key[1]} keep changing; will retry")
+
+    def _occurrence(
+        self,
+        policy: Mapping[str, Any],
+        obj: dict[str, Any],
+        items: dict[str, list[dict[str, Any]]],
+        policy_type: str,
+        now: dt.datetime,
+    ) -> dt.datetime:
+        """The occurrence a run of ``policy_type`` stands for (its name says it)."""
+        occurrence = due_occurrence(
+            policy,
+            policy_type,
+            self._last(obj, items[policy_type], policy_type),
+            now,
+            default_tz=self._tz,
+        )
+        return occurrence if occurrence is not None else now
 
     def _due(
         self,
@@ -459,20 +532,8 @@ class MigrationScheduleReconciler:
                 except ApiError as e:
                     if e.status.code != 404:
                         raise
-        finalizers = [
-            f for f in (obj.get("metadata") or {}).get("finalizers") or [] if f != FINALIZER
-        ]
-        try:
-            await self._client.patch(
-                MigrationScheduleResource,
-                key[1],
-                {"metadata": {"finalizers": finalizers or None}},
-                namespace=key[0],
-                patch_type=PatchType.MERGE,
-            )
-        except ApiError as e:
-            if e.status.code != 404:  # already gone (e.g. its namespace was deleted): done
-                raise
+        # Gone already (e.g. its namespace was deleted) is done as well.
+        await self._set_finalizers(key, obj, add=False)
 
 
 def zone(name: str | None) -> dt.tzinfo | None:

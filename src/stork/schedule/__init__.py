@@ -9,7 +9,13 @@ from stork.schedule.days import DAY_NAMES
 from stork.schedule.defaults import DEFAULT_POLICIES
 from stork.schedule.retain import RETAIN_DEFAULTS, get_retain
 from stork.schedule.timeofday import KITCHEN_TIME_PATTERN, TimeOfDayError, parse_kitchen
-from stork.schedule.trigger import next_trigger, occurrences_between, policy_zone, trigger_required
+from stork.schedule.trigger import (
+    due_occurrence,
+    next_trigger,
+    occurrences_between,
+    policy_zone,
+    trigger_required,
+)
 from stork.schedule.validation import POLICY_TYPES, PolicyError, validate_policy
 from stork.schedule.zones import SystemLocalZone
 
@@ -22,6 +28,7 @@ __all__ = [
     "PolicyError",
     "SystemLocalZone",
     "TimeOfDayError",
+    "due_occurrence",
     "get_retain",
     "next_trigger",
     "occurrences_between",

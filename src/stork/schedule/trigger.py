@@ -156,6 +156,36 @@ def next_trigger(
     return recurrence.first_after(now_utc if last is None else max(now_utc, last))
 
 
+def due_occurrence(
+    policy: Mapping[str, Any],
+    policy_type: str,
+    last_trigger: dt.datetime | None,
+    now: dt.datetime,
+    *,
+    default_tz: dt.tzinfo | None = None,
+    first: dt.datetime | None = None,
+) -> dt.datetime | None:
+    """The occurrence a trigger at ``now`` stands for, or None when the type is not due.
+
+    A function of the policy and ``last_trigger``, not of the moment of the decision, so that
+    the same decision made twice (e.g. on a stale cache) names the same run. Interval:
+    ``last_trigger + intervalMinutes``, or ``first`` (the schedule's creation time; ``now``
+    when not given) for a schedule that never ran. Daily, weekly, monthly: the latest
+    occurrence at or before ``now`` (several missed ones are one run, named by the latest).
+    Same arguments and errors as :func:`trigger_required`; the result is in UTC.
+    """
+    if not trigger_required(policy, policy_type, last_trigger, now, default_tz=default_tz):
+        return None
+    now_utc = _as_utc(now, "now")
+    section, zone = _prepare(policy, policy_type, default_tz)
+    assert section is not None  # due, so the section exists
+    if policy_type == "Interval":
+        if last_trigger is None:
+            return _as_utc(first, "first") if first is not None else now_utc
+        return _interval_end(_as_utc(last_trigger, "last_trigger"), section)
+    return _recurrence(section, zone).latest_at_or_before(now_utc)
+
+
 def occurrences_between(
     policy: Mapping[str, Any],
     policy_type: str,
