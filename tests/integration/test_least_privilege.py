@@ -283,5 +283,8 @@ def test_the_controller_cannot_write_migrated_kinds_on_the_source(
         client.create(ConfigMap.from_dict({"metadata": {"name": "x", "namespace": namespace}}))
     assert err.value.status.code == 403
     with pytest.raises(ApiError) as err:
-        client.get(Secret, "anything", namespace=namespace)
+        client.create(Secret.from_dict({"metadata": {"name": "x", "namespace": namespace}}))
+    assert err.value.status.code == 403
+    with pytest.raises(ApiError) as err:  # read (a pair's Secret by reference), not written
+        client.patch(Secret, "anything", {"data": {}}, namespace=namespace)
     assert err.value.status.code == 403

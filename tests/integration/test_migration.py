@@ -131,7 +131,7 @@ def app(clusters: Clusters, namespace: str) -> str:
     return namespace
 
 
-def run_migration(clusters: Clusters, namespace: str, name: str, **spec: Any) -> dict[str, Any]:
+def create_migration(clusters: Clusters, namespace: str, name: str, **spec: Any) -> None:
     body = {"clusterPair": "remote", "namespaces": [namespace], "includeVolumes": False, **spec}
     clusters.source.create(
         MigrationResource.from_dict(
@@ -144,14 +144,23 @@ def run_migration(clusters: Clusters, namespace: str, name: str, **spec: Any) ->
         )
     )
 
+
+def wait_migration(clusters: Clusters, namespace: str, name: str, timeout: float) -> dict[str, Any]:
+    """The status of the migration once it is Final."""
+
     def final() -> dict[str, Any] | None:
         obj = clusters.source.get(MigrationResource, name, namespace=namespace)
         status = obj.get("status") or {}
         return dict(status) if status.get("stage") == "Final" else None
 
-    result = wait_for(final, 60, f"migration {name} to finish")
+    result = wait_for(final, timeout, f"migration {name} to finish")
     assert result is not None
     return result
+
+
+def run_migration(clusters: Clusters, namespace: str, name: str, **spec: Any) -> dict[str, Any]:
+    create_migration(clusters, namespace, name, **spec)
+    return wait_migration(clusters, namespace, name, 60)
 
 
 def versions(client: Client, namespace: str, migrated: set[tuple[str, str]]) -> dict[str, str]:
@@ -271,8 +280,8 @@ def test_destination_gone_fails_with_a_reason_and_the_next_one_completes(
     clusters: Clusters, app: str, start_controller: Callable[..., RunningController]
 ) -> None:
     # The pair is checked once (then hourly), so it still says Ready after the destination
-    # went away: the migration itself meets the dead destination.
-    start_controller("--pair-check-interval", "3600")
+    # went away: the migration itself meets the dead destination, retries it for 5 s, fails.
+    start_controller("--pair-check-interval", "3600", "--migration-retry-seconds", "5")
     wait_for(lambda: _pair_status(clusters, app) == "Ready", 30, "the pair to be Ready")
     clusters.sandbox.stop("destination")
     try:
@@ -280,10 +289,40 @@ def test_destination_gone_fails_with_a_reason_and_the_next_one_completes(
     finally:
         clusters.sandbox.start("destination")
     assert failed["status"] == "Failed"
-    reason = failed["conditions"][0]["message"]
+    reason = next(c for c in failed["conditions"] if c["type"] == "Complete")["message"]
     assert reason.startswith("Error migrating resources: destination did not answer")
+    retried = [
+        e.message or ""
+        for e in clusters.source.list(Event, namespace=app)
+        if e.involvedObject.name == "while-down"
+    ]
+    assert any("retrying in" in m for m in retried), retried
     again = run_migration(clusters, app, "after-recovery")
     assert again["status"] == "Successful"
+    assert clusters.destination.get(Deployment, "web", namespace=app).spec is not None
+
+
+def test_a_destination_back_within_the_retry_budget_lets_the_migration_succeed(
+    clusters: Clusters, app: str, start_controller: Callable[..., RunningController]
+) -> None:
+    start_controller("--pair-check-interval", "3600", "--migration-retry-seconds", "120")
+    wait_for(lambda: _pair_status(clusters, app) == "Ready", 30, "the pair to be Ready")
+    clusters.sandbox.stop("destination")
+    try:
+        create_migration(clusters, app, "one-shot")
+        wait_for(
+            lambda: any(
+                "retrying in" in (e.message or "")
+                for e in clusters.source.list(Event, namespace=app)
+                if e.involvedObject.name == "one-shot"
+            ),
+            60,
+            "the migration to meet the dead destination and retry",
+        )
+    finally:
+        clusters.sandbox.start("destination")
+    done = wait_migration(clusters, app, "one-shot", 120)
+    assert done["status"] == "Successful"
     assert clusters.destination.get(Deployment, "web", namespace=app).spec is not None
 
 

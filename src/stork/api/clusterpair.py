@@ -23,6 +23,13 @@ class PlatformOptions(StorkModel):
     rancher: RancherPlatformOptions | None = None
 
 
+class SecretKeyReference(StorkModel):
+    """A key of a Secret in the object's own namespace."""
+
+    name: str = Field(description="Name of the Secret (same namespace as the ClusterPair).")
+    key: str | None = Field(None, description="Key of the kubeconfig in the Secret's data.")
+
+
 class ClusterPairSpec(OpenStorkModel):
     """Destination credentials and pairing options."""
 
@@ -31,6 +38,13 @@ class ClusterPairSpec(OpenStorkModel):
         description=(
             "kubeconfig of the destination, in client-go's internal layout (maps keyed by "
             "name, current-context) or the kubeconfig v1 layout (lists)."
+        ),
+    )
+    config_secret_ref: SecretKeyReference | None = Field(
+        None,
+        description=(
+            "Instead of config: a Secret of type stork.libopenstorage.org/kubeconfig in this "
+            "namespace holding the destination's kubeconfig under key (default kubeconfig)."
         ),
     )
     options: dict[str, str] | None = Field(

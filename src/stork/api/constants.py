@@ -19,6 +19,10 @@ STORK_MIGRATION_REPLICAS_ANNOTATION = "stork.libopenstorage.org/migrationReplica
 FINALIZER = "stork.libopenstorage.org/finalizer-cleanup"
 SCHEDULE_ANNOTATION = "stork.libopenstorage.org/migration-schedule-name"
 STATIC_COPY_ANNOTATION = "stork.libopenstorage.org/static-copy"
+#: The type a Secret must have to hold a ClusterPair's kubeconfig (``spec.configSecretRef``):
+#: its author made it for pairs, so a pair can never borrow an unrelated Secret's content.
+PAIR_SECRET_TYPE = "stork.libopenstorage.org/kubeconfig"  # noqa: S105 - a type, not a secret
+PAIR_SECRET_DEFAULT_KEY = "kubeconfig"  # noqa: S105 - a key name
 
 
 class ClusterPairStatus(StrEnum):

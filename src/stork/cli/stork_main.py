@@ -17,6 +17,7 @@ from stork.controller import manager
 from stork.controller.manager import ControllerOptions
 from stork.kube.config import KubeconfigError, load_config
 from stork.kube.crds import CrdInstallError
+from stork.kube.pairconfig import PairPolicy
 from stork.runtime.health import parse_bind_address
 from stork.runtime.logs import FORMATS, configure
 
@@ -77,6 +78,14 @@ def _time_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     help="Tries of a pre/post-exec rule command in one pod (5 s apart) before the rule fails.",
 )
 @click.option(
+    "--migration-retry-seconds",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    help="How long a migration retries a destination that does not answer (capped "
+    "back-off) before it fails.",
+)
+@click.option(
     "--leader-elect/--no-leader-elect",
     default=True,
     show_default=True,
@@ -105,6 +114,27 @@ def _time_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     help="host:port of /healthz and /readyz; 0 disables them.",
 )
 @click.option(
+    "--allow-pair-exec-plugins",
+    is_flag=True,
+    default=False,
+    help="DANGEROUS: let a ClusterPair's config make the controller run an exec or "
+    "auth-provider plugin (any tenant who may create a pair could then run programs "
+    "in the controller, with its credentials).",
+)
+@click.option(
+    "--allow-pair-file-references",
+    is_flag=True,
+    default=False,
+    help="DANGEROUS: let a ClusterPair's config name files of the controller (tokenFile, "
+    "certificate and key paths), which it would read and send to the pair's server.",
+)
+@click.option(
+    "--allow-pair-plain-http",
+    is_flag=True,
+    default=False,
+    help="DANGEROUS: let a ClusterPair name an http:// destination (credentials in clear).",
+)
+@click.option(
     "--log-format",
     type=click.Choice(FORMATS),
     default="text",
@@ -128,10 +158,14 @@ def run(
     admin_namespace: str,
     migration_concurrency: int,
     rule_command_tries: int,
+    migration_retry_seconds: float,
     leader_elect: bool,
     leader_election_namespace: str,
     metrics_bind_address: str,
     health_probe_bind_address: str,
+    allow_pair_exec_plugins: bool,
+    allow_pair_file_references: bool,
+    allow_pair_plain_http: bool,
     log_format: str,
     log_level: str,
 ) -> None:
@@ -151,10 +185,16 @@ def run(
         admin_namespace=admin_namespace,
         migration_concurrency=migration_concurrency,
         rule_command_tries=rule_command_tries,
+        migration_retry_seconds=migration_retry_seconds,
         leader_elect=leader_elect,
         leader_election_namespace=leader_election_namespace,
         metrics_bind_address=metrics_bind_address,
         health_probe_bind_address=health_probe_bind_address,
+        pair_policy=PairPolicy(
+            allow_exec_plugins=allow_pair_exec_plugins,
+            allow_file_references=allow_pair_file_references,
+            allow_plain_http=allow_pair_plain_http,
+        ),
     )
     manager.run(load_config(kubeconfig, context), options)
 

@@ -9,7 +9,7 @@ from lightkube.config import client_adapter
 from lightkube.config.client_adapter import ConnectionParams
 from lightkube.config.kubeconfig import SingleConfig
 
-from stork.kube.pairconfig import pair_client_config
+from stork.controller.paircredentials import PairCredentialResolver, secret_reference
 from stork.kube.ratelimit import TokenBucket
 from stork.kube.rest import Rest
 
@@ -33,29 +33,36 @@ def rest_for(config: SingleConfig, metrics: Metrics | None = None, cluster: str 
 
 
 class DestinationClients:
-    """One client per ClusterPair, rebuilt only when the pair's config changes."""
+    """One client per ClusterPair, rebuilt only when the pair's credentials change."""
 
-    def __init__(self, metrics: Metrics | None = None) -> None:
+    def __init__(self, resolver: PairCredentialResolver, metrics: Metrics | None = None) -> None:
         self._clients: dict[tuple[str, str], tuple[str, Rest]] = {}
+        self._resolver = resolver
         self._metrics = metrics
 
     async def get(self, pair: dict[str, Any]) -> Rest:
-        """The client of a pair's destination (raises PairConfigError for a bad config)."""
+        """The client of a pair's destination (raises PairConfigError for a bad or refused
+        config, before anything is run, read or contacted)."""
         meta = pair.get("metadata") or {}
         key = (str(meta.get("namespace")), str(meta.get("name")))
-        version = str(meta.get("resourceVersion"))
         cached = self._clients.get(key)
-        if cached is not None and cached[0] == version:
+        inline = secret_reference(pair) is None
+        if inline and cached is not None and cached[0] == str(meta.get("resourceVersion")):
+            return cached[1]  # an inline config changes only with the pair
+        credentials = await self._resolver.resolve(pair)
+        if cached is not None and cached[0] == credentials.version:
             return cached[1]
-        rest = rest_for(
-            pair_client_config((pair.get("spec") or {}).get("config")),
-            self._metrics,
-            f"{key[0]}/{key[1]}",
-        )
+        rest = rest_for(credentials.config, self._metrics, f"{key[0]}/{key[1]}")
         if cached is not None:
             await cached[1].http.aclose()
-        self._clients[key] = (version, rest)
+        self._clients[key] = (credentials.version, rest)
         return rest
+
+    async def drop(self, namespace: str, name: str) -> None:
+        """Close and forget the client of a pair that went away."""
+        cached = self._clients.pop((namespace, name), None)
+        if cached is not None:
+            await cached[1].http.aclose()
 
     async def close(self) -> None:
         """Close every client."""

@@ -12,16 +12,21 @@ import signal
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx2
 from lightkube import AsyncClient, Client
 from lightkube.config.kubeconfig import SingleConfig
+from lightkube.resources.core_v1 import Secret
 
-from stork.api.constants import FIELD_MANAGER
+from stork.api.constants import FIELD_MANAGER, PAIR_SECRET_TYPE
 from stork.controller.clients import DestinationClients, rest_for
 from stork.controller.clusterpair import ClusterPairReconciler
 from stork.controller.default_policies import ensure_default_policies
 from stork.controller.metrics import Metrics, StateCollector
-from stork.controller.migration import MigrationReconciler
+from stork.controller.migration import MigrationReconciler, MigrationSettings
 from stork.controller.migrationschedule import MigrationScheduleReconciler, zone
+from stork.controller.paircredentials import PairCredentialResolver
+from stork.kube.errors import ClusterUnreachableError
+from stork.kube.pairconfig import CONFINED, PairPolicy
 from stork.kube.podexec import PodExec
 from stork.kube.resources import (
     ClusterPairResource,
@@ -60,11 +65,14 @@ class ControllerOptions:
     admin_namespace: str = "kube-system"
     migration_concurrency: int = 16
     rule_command_tries: int = COMMAND_TRIES
+    migration_retry_seconds: float = 300.0
     leader_elect: bool = True
     leader_election_namespace: str = field(default_factory=default_namespace)
     leader_election_identity: str = field(default_factory=default_identity)
     metrics_bind_address: str = ":8080"
     health_probe_bind_address: str = ":8081"
+    #: What a ClusterPair's config may make the controller do (confined by default).
+    pair_policy: PairPolicy = CONFINED
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -77,8 +85,13 @@ def run(config: SingleConfig, options: ControllerOptions) -> None:
     early: list[int] = []
     for sig in STOP_SIGNALS:
         signal.signal(sig, lambda signum, _frame: early.append(signum))
-    with Client(config=config, field_manager=FIELD_MANAGER) as client:
-        created = ensure_default_policies(client, DEFAULT_POLICIES)
+    try:
+        with Client(config=config, field_manager=FIELD_MANAGER) as client:
+            created = ensure_default_policies(client, DEFAULT_POLICIES)
+    except httpx2.TransportError as e:
+        raise ClusterUnreachableError(
+            f"the source cluster {config.cluster.server} does not answer: {e or type(e).__name__}"
+        ) from e
     log.info("default schedule policies: %s", ", ".join(created) or "all present")
     asyncio.run(_run_async(config, options, early))
     log.info("stopped")
@@ -129,16 +142,20 @@ async def _run_async(
     metrics.instrument_lightkube(client, "source")
     source = rest_for(config, metrics, "source")
     events = EventRecorder(client)
-    destinations = DestinationClients(metrics)
+    resolver = PairCredentialResolver(client, options.pair_policy)
+    destinations = DestinationClients(resolver, metrics)
     migrations = MigrationReconciler(
         client,
         events,
         source,
         destinations,
-        options.admin_namespace,
-        options.migration_concurrency,
+        MigrationSettings(
+            admin_namespace=options.admin_namespace,
+            concurrency=options.migration_concurrency,
+            rule_tries=options.rule_command_tries,
+            retry_seconds=options.migration_retry_seconds,
+        ),
         pod_exec=PodExec(config),
-        rule_tries=options.rule_command_tries,
     )
     servers: list[HttpServer] = []
     try:
@@ -155,12 +172,25 @@ async def _run_async(
         schedules.watch(ClusterPairResource, schedules.every_key)
         migration_controller = Controller(client, migrations, metrics=metrics)
         migration_controller.informer.observers.append(metrics.migration_changed)
-        controllers = [
-            Controller(
+        pairs = Controller(
+            client,
+            ClusterPairReconciler(
                 client,
-                ClusterPairReconciler(client, events, options.pair_check_interval),
-                metrics=metrics,
+                events,
+                resolver,
+                options.pair_check_interval,
+                on_gone=lambda key: destinations.drop(*key),
             ),
+            metrics=metrics,
+        )
+        # Only Secrets made for pairs are watched (and cached): never every Secret.
+        pairs.watch(
+            Secret,
+            ClusterPairReconciler.for_secret(pairs.informer.values),
+            fields={"type": PAIR_SECRET_TYPE},
+        )
+        controllers = [
+            pairs,
             migration_controller,
             schedules,
         ]

@@ -1,75 +1,112 @@
 """Migration reconciler: Stork's stages and status, our engine underneath.
 
-Stages for Metro DR: "" -> Applications (InProgress) -> Final (Successful, PartialSuccess or
-Failed). There is no storage driver: with includeVolumes the Volumes stage only records that
-volume data is not copied (the storage is shared), and PVs/PVCs travel as resources. A Migration
-found InProgress after a restart is simply run again: every write is an idempotent apply.
+Stages for Metro DR: "" -> (PreExecRule) -> Applications (InProgress) -> (PostExecRule) ->
+Final (Successful, PartialSuccess or Failed). There is no storage driver: with includeVolumes
+the Volumes stage only records that volume data is not copied (the storage is shared), and
+PVs/PVCs travel as resources. A Migration found InProgress after a restart is simply run again:
+every write is an idempotent apply.
+
+Every way a migration cannot go on ends in status (stage Final, status Failed, the reason in the
+``Complete`` condition) and a Warning event, except what Stork re-checks (an empty clusterPair,
+a pair that is not Ready, a destination copy that cannot be read): those say why in an event
+and look again. A destination that stops answering is retried with capped back-off for
+``retry_seconds`` before the migration fails; what was applied until then is recorded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
 from lightkube import ApiError, AsyncClient
 
 from stork.api.constants import (
-    GROUP,
     SCHEDULE_ANNOTATION,
-    VERSION,
     ClusterPairStatus,
     MigrationStage,
     MigrationStatus,
 )
 from stork.api.timestamps import format_time
 from stork.controller.clients import DestinationClients
+from stork.controller.migrationstatus import MigrationStatusWriter
 from stork.controller.staticcopy import static_copy_path
-from stork.kube.discovery import ResourceType
+from stork.kube.discovery import NAMESPACES, ResourceType
+from stork.kube.errors import Backoff, is_retryable
 from stork.kube.pairconfig import PairConfigError
 from stork.kube.resources import ClusterPairResource, MigrationResource, RuleResource
-from stork.kube.rest import Rest, RestError, object_path
+from stork.kube.rest import Rest, RestError
 from stork.migration.apply import DestinationUnreachable
-from stork.migration.engine import Job, MigrationError, migrate, resolve_namespaces
-from stork.migration.ledger import UNCHANGED, Entry, bounded_resources, overall_status, summary
+from stork.migration.engine import Job, Result, migrate
+from stork.migration.errors import MigrationError
+from stork.migration.ledger import Entry
 from stork.migration.memo import TransformMemo
-from stork.migration.rules import COMMAND_TRIES, Executor, Item, RuleError, RuleRunner, parse_rule
-from stork.migration.spec import MigrationOptions, label_selector
-from stork.runtime.conditions import set_condition
-from stork.runtime.events import NORMAL, WARNING, EventRecorder
+from stork.migration.namespaces import NamespaceSet, resolve_namespace_set
+from stork.migration.rules import (
+    COMMAND_TRIES,
+    Background,
+    Executor,
+    Item,
+    RuleError,
+    RuleRunner,
+    parse_rule,
+)
+from stork.migration.spec import MigrationOptions, SpecError, label_selector
+from stork.runtime.events import WARNING, EventRecorder
 from stork.runtime.informer import ObjectKey
 
 log = logging.getLogger(__name__)
 
+#: Seconds between two looks at a Migration whose pair is not Ready (Stork: 10 s).
 PAIR_NOT_READY_REQUEUE = 10.0
-#: Per-resource Successful events per migration; one more event counts the rest.
-SUCCESS_EVENTS_MAX = 50
-
+#: A pair nobody has probed yet (status ""): looked at again soon, without a Warning.
+PAIR_UNPROBED_REQUEUE = 2.0
 
 _POD = ResourceType("", "v1", "Pod", "pods", True)
-_MIGRATION = ResourceType(GROUP, VERSION, "Migration", "migrations", True)
 
 
-def _rule_failure(rule: str, reason: str) -> Entry:
-    """A ledger entry for a failed post-exec rule: the migration cannot count as Successful."""
-    return Entry(
-        "stork.libopenstorage.org/v1alpha1",
-        "Rule",
-        "",
-        rule,
-        MigrationStatus.FAILED,
-        f"Error running PostExecRule: {reason}",
-    )
+@dataclass(frozen=True)
+class MigrationSettings:
+    """The controller's settings that shape every migration."""
+
+    admin_namespace: str = "kube-system"
+    concurrency: int = 16
+    rule_tries: int = COMMAND_TRIES
+    #: How long a destination that does not answer is retried before the migration fails.
+    retry_seconds: float = 300.0
+    retry_backoff: Backoff = field(default_factory=lambda: Backoff(base=2.0, cap=30.0))
 
 
-def _now_precise() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+class _Stop(Exception):  # noqa: N818 - control flow of one reconcile, never seen outside
+    """Ends this reconcile: fail the migration, or warn and look again later."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        fail: bool = True,
+        requeue: float | None = None,
+        done: list[Entry] | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.fail = fail
+        self.requeue = requeue
+        self.done = done or []
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+def _final(obj: Mapping[str, Any] | None) -> bool:
+    return ((obj or {}).get("status") or {}).get("stage") == MigrationStage.FINAL.value
+
+
+@dataclass
+class _Rules:
+    pre: list[Item]
+    post: list[Item]
 
 
 class MigrationReconciler:
@@ -84,165 +121,227 @@ class MigrationReconciler:
         events: EventRecorder,
         source: Rest,
         destinations: DestinationClients,
-        admin_namespace: str = "kube-system",
-        concurrency: int = 16,
+        settings: MigrationSettings | None = None,
         pod_exec: Executor | None = None,
-        rule_tries: int = COMMAND_TRIES,
     ) -> None:
         self._client = client
         self._events = events
         self._source = source
         self._destinations = destinations
-        self.admin_namespace = admin_namespace
-        self.concurrency = concurrency
+        self.settings = settings or MigrationSettings()
         self._pod_exec = pod_exec
-        self._rule_tries = rule_tries
+        self._status = MigrationStatusWriter(source, events)
         self._memo = TransformMemo()
+        #: When each migration's destination first failed to answer (monotonic), and how
+        #: many times in a row: the retry budget of the Applications stage.
+        self._retrying: dict[ObjectKey, tuple[float, int]] = {}
 
-    async def _patch_status(self, key: ObjectKey, status: dict[str, Any]) -> None:
-        # Through the engine's REST client, without decoding the answer: the final status of a
-        # large migration is close to a megabyte, and the informer sees the result anyway.
-        try:
-            await self._source.request(
-                "PATCH",
-                object_path(_MIGRATION, key[0], key[1]) + "/status",
-                body={"status": status},
-                content_type="application/merge-patch+json",
-            )
-        except RestError as e:
-            if e.status == 404:
-                return  # deleted meanwhile: nothing to record
-            raise
-
-    async def _fail(self, key: ObjectKey, obj: dict[str, Any], reason: str) -> None:
-        now = _now()
-        status = dict(obj.get("status") or {})
-        await self._patch_status(
-            key,
-            {
-                "stage": MigrationStage.FINAL.value,
-                "status": MigrationStatus.FAILED.value,
-                "finishTimestamp": format_time(now),
-                "conditions": set_condition(
-                    list(status.get("conditions") or []),
-                    "Complete",
-                    False,
-                    "Failed",
-                    reason,
-                    None,
-                    now,
-                ),
-            },
-        )
-        await self._events.record(obj, WARNING, "Failed", reason)
+    @property
+    def admin_namespace(self) -> str:
+        """The namespace whose Migrations may cover other namespaces."""
+        return self.settings.admin_namespace
 
     async def reconcile(self, key: ObjectKey, obj: dict[str, Any] | None) -> float | None:
         """Advance the Migration; return when to look again (None: on the next change)."""
-        if obj is None or (obj.get("metadata") or {}).get("deletionTimestamp"):
+        if obj is None or (obj.get("metadata") or {}).get("deletionTimestamp") or _final(obj):
+            self._retrying.pop(key, None)
             return None
-        if (obj.get("status") or {}).get("stage") == MigrationStage.FINAL.value:
+        fresh = await self._fresh(key)
+        if fresh is None or _final(fresh):
             return None
-        # The cache may lag behind our own last write: decide on the object as it is now.
         try:
-            obj = dict(await self._client.get(MigrationResource, key[1], namespace=key[0]))
+            await self._run(key, fresh)
+        except _Stop as stop:
+            if stop.fail:
+                self._retrying.pop(key, None)
+                await self._status.fail(key, fresh, stop.reason, stop.done)
+            elif stop.reason:
+                await self._events.record(fresh, WARNING, "Failed", stop.reason)
+            return stop.requeue
+        self._retrying.pop(key, None)
+        return None
+
+    async def _fresh(self, key: ObjectKey) -> dict[str, Any] | None:
+        """The object as it is now: the cache may lag behind our own last write."""
+        try:
+            return dict(await self._client.get(MigrationResource, key[1], namespace=key[0]))
         except ApiError as e:
             if e.status.code == 404:
                 return None
             raise
-        status = dict(obj.get("status") or {})
-        if status.get("stage") == MigrationStage.FINAL.value:
-            return None
-        opts = MigrationOptions.from_spec(obj.get("spec"))
-        if not opts.cluster_pair:
-            await self._events.record(
-                obj, WARNING, "Failed", "clusterPair to migrate to cannot be empty"
-            )
-            return None
-        if key[0] != self.admin_namespace and any(ns != key[0] for ns in opts.namespaces):
-            await self._events.record(
-                obj,
-                WARNING,
-                "Failed",
-                "migration namespaces should only contain the current namespace",
-            )
-            return None
-        for label, rule in (
-            ("PreExecRule", opts.pre_exec_rule),
-            ("PostExecRule", opts.post_exec_rule),
-        ):
-            if rule and not await self._rule_exists(key[0], rule):
-                await self._fail(
-                    key,
-                    obj,
-                    f"Error getting {label} {rule}: "
-                    f'rules.stork.libopenstorage.org "{rule}" not found',
-                )
-                return None
 
-        pair = await self._pair(key[0], opts.cluster_pair)
-        if (
-            pair is None
-            or (pair.get("status") or {}).get("schedulerStatus") != ClusterPairStatus.READY
-        ):
-            state = (
-                "not found"
-                if pair is None
-                else (pair.get("status") or {}).get("schedulerStatus") or '""'
-            )
-            message = f"scheduler Cluster pair is not ready. Status: {state}"
-            if status.get("status") != MigrationStatus.PENDING.value:
-                await self._patch_status(
-                    key, {"stage": "", "status": MigrationStatus.PENDING.value}
-                )
-            await self._events.record(
-                obj, WARNING, "Failed", f"Error migrating resources: {message}"
-            )
-            return PAIR_NOT_READY_REQUEUE
-
-        scheduled = SCHEDULE_ANNOTATION in ((obj.get("metadata") or {}).get("annotations") or {})
-        if scheduled and await self._remote_activated(pair, key[0], obj):
-            await self._fail(key, obj, "migrated applications are active on remote cluster")
-            return None
-
-        started = _now()
+    async def _run(self, key: ObjectKey, obj: dict[str, Any]) -> None:
+        """The stages, in order; each raises _Stop when the migration cannot go on."""
+        opts = self._options(obj)
+        # The namespace set is resolved once, names and selectors, and checked before any
+        # stage reads or runs anything; the rules and the engine use exactly this set.
+        namespaces = await self._namespace_set(key[0], opts)
+        rules = await self._load_rules(key[0], opts)
+        pair = await self._ready_pair(key, obj, opts)
+        await self._check_not_activated(key[0], obj, pair)
+        started = dt.datetime.now(dt.UTC).replace(microsecond=0)
         log.info("migration %s/%s: started", key[0], key[1])
-        pre: list[Item] = []
-        post: list[Item] = []
-        rule_namespaces: list[str] = []
-        for label, name, is_post in (
+        background = await self._pre_exec(key, obj, rules, namespaces)
+        try:
+            result = await self._applications(key, obj, opts, pair, namespaces, started)
+        finally:
+            if background is not None:
+                await background.stop()
+        rule_failed = False
+        if rules.post:
+            await self._status.patch(key, {"stage": MigrationStage.POST_EXEC_RULE.value})
+            try:
+                await self._rules(namespaces).run(rules.post, namespaces.names)
+            except RuleError as e:
+                # Stork: a post-exec rule that fails fails the migration, whatever was applied.
+                result.entries.append(_rule_failure(opts.post_exec_rule, str(e)))
+                rule_failed = True
+        await self._status.finish(key, obj, result, rule_failed)
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def _options(self, obj: dict[str, Any]) -> MigrationOptions:
+        try:
+            opts = MigrationOptions.from_spec(obj.get("spec"))
+        except SpecError as e:
+            raise _Stop(str(e)) from e
+        if not opts.cluster_pair:
+            # Stork looks again: the spec may still be filled in.
+            raise _Stop(
+                "clusterPair to migrate to cannot be empty",
+                fail=False,
+                requeue=PAIR_NOT_READY_REQUEUE,
+            )
+        return opts
+
+    async def _namespace_set(self, namespace: str, opts: MigrationOptions) -> NamespaceSet:
+        """The Migration's checked namespace set, from one LIST of the source's namespaces."""
+        try:
+            objects = [o async for o in self._source.list(NAMESPACES, None)]
+        except (RestError, httpx2.TransportError) as e:
+            raise _Stop(f"unable to extract migration namespaces: {e}") from e
+        try:
+            return resolve_namespace_set(opts, objects, namespace, self.admin_namespace)
+        except MigrationError as e:
+            raise _Stop(str(e)) from e
+
+    async def _load_rules(self, namespace: str, opts: MigrationOptions) -> _Rules:
+        rules = _Rules([], [])
+        for label, name, post in (
             ("PreExecRule", opts.pre_exec_rule, False),
             ("PostExecRule", opts.post_exec_rule, True),
         ):
+            if not name:
+                continue
             try:
-                items = await self._rule_items(key[0], name, post=is_post)
-                if items and not rule_namespaces:
-                    rule_namespaces = (await resolve_namespaces(self._source, opts))[0]
-            except (RuleError, MigrationError) as e:
-                await self._fail(key, obj, f"Error running {label}: {e}")
-                return None
-            (post if is_post else pre).extend(items)
-        background = None
-        post_failure: Entry | None = None
-        if pre:
-            await self._patch_status(
-                key,
-                {
-                    "stage": MigrationStage.PRE_EXEC_RULE.value,
-                    "status": MigrationStatus.IN_PROGRESS.value,
-                },
-            )
+                rule = await self._client.get(RuleResource, name, namespace=namespace)
+            except ApiError as e:
+                # Stork keeps looking: the Rule may be created after the Migration.
+                raise _Stop(
+                    f"Error getting {label} {name}: {e.status.message}",
+                    fail=False,
+                    requeue=PAIR_NOT_READY_REQUEUE,
+                ) from e
             try:
-                background = await self._rules().run(pre, rule_namespaces)
+                (rules.post if post else rules.pre).extend(parse_rule(dict(rule), post=post))
             except RuleError as e:
-                await self._fail(key, obj, f"Error running PreExecRule: {e}")
-                return None
-        volume_finish = _now()
-        await self._patch_status(
+                raise _Stop(f"Error running {label}: {e}") from e
+        return rules
+
+    async def _ready_pair(
+        self, key: ObjectKey, obj: dict[str, Any], opts: MigrationOptions
+    ) -> dict[str, Any]:
+        """The Migration's ClusterPair once it is Ready (else Pending, and a later look)."""
+        try:
+            pair: dict[str, Any] | None = dict(
+                await self._client.get(ClusterPairResource, opts.cluster_pair, namespace=key[0])
+            )
+        except ApiError as e:
+            if e.status.code != 404:
+                raise
+            pair = None
+        state = None if pair is None else (pair.get("status") or {}).get("schedulerStatus") or ""
+        if state == ClusterPairStatus.READY:
+            return pair  # type: ignore[return-value]
+        if (obj.get("status") or {}).get("status") != MigrationStatus.PENDING.value:
+            await self._status.patch(key, {"stage": "", "status": MigrationStatus.PENDING.value})
+        if state == "":
+            # Not probed yet (a new pair, or a controller that just started): no Warning for
+            # what is only a matter of seconds.
+            raise _Stop("", fail=False, requeue=PAIR_UNPROBED_REQUEUE) from None
+        shown = "not found" if state is None else state
+        raise _Stop(
+            f"Error migrating resources: scheduler Cluster pair is not ready. Status: {shown}",
+            fail=False,
+            requeue=PAIR_NOT_READY_REQUEUE,
+        )
+
+    async def _check_not_activated(
+        self, namespace: str, obj: dict[str, Any], pair: dict[str, Any]
+    ) -> None:
+        """A scheduled migration stops once the destination's copy of its schedule was
+        activated (the applications run there). Fails closed: a copy that cannot be read
+        stops this migration (with a Warning) until it can."""
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        schedule = annotations.get(SCHEDULE_ANNOTATION)
+        if not schedule:
+            return
+        try:
+            destination = await self._destinations.get(pair)
+            remote = await destination.request("GET", static_copy_path(namespace, schedule))
+        except RestError as e:
+            if e.status == 404:
+                return  # no copy yet: nothing was activated
+            raise _Stop(
+                f"Error getting migrationschedule {namespace}/{schedule} on the destination:"
+                f" {e.message}",
+                fail=False,
+                requeue=PAIR_NOT_READY_REQUEUE,
+            ) from e
+        except (PairConfigError, httpx2.TransportError) as e:
+            raise _Stop(
+                f"Error getting migrationschedule {namespace}/{schedule} on the destination: {e}",
+                fail=False,
+                requeue=PAIR_NOT_READY_REQUEUE,
+            ) from e
+        if (remote.json().get("status") or {}).get("applicationActivated"):
+            raise _Stop("migrated applications are active on remote cluster")
+
+    # -- stages ---------------------------------------------------------------------------
+
+    async def _pre_exec(
+        self, key: ObjectKey, obj: dict[str, Any], rules: _Rules, namespaces: NamespaceSet
+    ) -> Background | None:
+        if not rules.pre:
+            return None
+        await self._status.patch(
+            key,
+            {
+                "stage": MigrationStage.PRE_EXEC_RULE.value,
+                "status": MigrationStatus.IN_PROGRESS.value,
+            },
+        )
+        try:
+            return await self._rules(namespaces).run(rules.pre, namespaces.names)
+        except RuleError as e:
+            raise _Stop(f"Error running PreExecRule: {e}") from e
+
+    async def _applications(
+        self,
+        key: ObjectKey,
+        obj: dict[str, Any],
+        opts: MigrationOptions,
+        pair: dict[str, Any],
+        namespaces: NamespaceSet,
+        started: dt.datetime,
+    ) -> Result:
+        """Copy the resources; a destination that does not answer is retried for a while."""
+        await self._status.patch(
             key,
             {
                 "stage": MigrationStage.APPLICATIONS.value,
                 "status": MigrationStatus.IN_PROGRESS.value,
-                "volumeMigrationFinishTimestamp": format_time(volume_finish),
+                "volumeMigrationFinishTimestamp": format_time(started),
                 "finishTimestamp": None,
             },
         )
@@ -251,178 +350,66 @@ class MigrationReconciler:
             name=key[1],
             namespace=key[0],
             options=opts,
+            namespaces=namespaces,
             project_mappings=mappings.get("projectMappings") or {},
             started=started,
-            concurrency=self.concurrency,
+            concurrency=self.settings.concurrency,
         )
-        done: list[Entry] = []
-
-        async def progress(entry: Entry) -> None:
-            done.append(entry)
-
+        progress = self._status.progress(key, obj)
         try:
             destination = await self._destinations.get(pair)
-            result = await migrate(self._source, destination, job, progress, self._memo)
-        except (MigrationError, DestinationUnreachable, PairConfigError) as e:
-            await self._fail(key, obj, f"Error migrating resources: {e}")
+            return await migrate(self._source, destination, job, progress.add, self._memo)
+        except (MigrationError, PairConfigError) as e:
+            raise _Stop(f"Error migrating resources: {e}", done=progress.done) from e
+        except (DestinationUnreachable, RestError, ApiError, httpx2.TransportError) as e:
+            reason = f"Error migrating resources: {_describe(e)}"
+            if isinstance(e, DestinationUnreachable) or is_retryable(e):
+                delay = self._retry_delay(key)
+                if delay is not None:
+                    raise _Stop(
+                        f"{reason}; retrying in {delay:.0f}s", fail=False, requeue=delay
+                    ) from e
+            raise _Stop(reason, done=progress.done) from e
+
+    def _retry_delay(self, key: ObjectKey) -> float | None:
+        """Seconds until the next try of the Applications stage, None once the budget is spent."""
+        now = time.monotonic()
+        first, attempts = self._retrying.get(key, (now, 0))
+        attempts += 1
+        self._retrying[key] = (first, attempts)
+        delay = self.settings.retry_backoff.delay(attempts)
+        if now + delay - first > self.settings.retry_seconds:
             return None
-        finally:
-            if background is not None:
-                await background.stop()
-        if post:
-            await self._patch_status(key, {"stage": MigrationStage.POST_EXEC_RULE.value})
-            try:
-                await self._rules().run(post, rule_namespaces)
-            except RuleError as e:
-                post_failure = _rule_failure(opts.post_exec_rule, str(e))
-                result.entries.append(post_failure)
-        finished = _now()
-        finished_precise = _now_precise()
-        resources, omitted = bounded_resources(result.entries)
-        # Stork: a post-exec rule that fails fails the migration, whatever was applied.
-        outcome = MigrationStatus.FAILED if post_failure else overall_status(result.entries)
-        total = len(result.entries)
-        conditions = set_condition(
-            list(status.get("conditions") or []),
-            "Complete",
-            outcome == MigrationStatus.SUCCESSFUL,
-            outcome.value,
-            f"{total} resources, {result.writes} written"
-            + (
-                f"; {omitted} successful entries left out of status.resources (size)"
-                if omitted
-                else ""
-            ),
-            (obj.get("metadata") or {}).get("generation"),
-            finished,
-        )
-        patch_started = _now_precise()
-        await self._patch_status(
-            key,
-            {
-                "stage": MigrationStage.FINAL.value,
-                "status": outcome.value,
-                "resources": resources,
-                "finishTimestamp": format_time(finished),
-                "resourceMigrationFinishTimestamp": format_time(finished),
-                "summary": summary(result.entries, (finished - volume_finish).total_seconds()),
-                "conditions": conditions,
-            },
-        )
-        patch_seconds = (_now_precise() - patch_started).total_seconds()
-        for entry in result.entries:
-            if entry.status != MigrationStatus.SUCCESSFUL:
-                await self._events.record(
-                    obj,
-                    WARNING,
-                    "Failed",
-                    f"{entry.gvk} {entry.namespace}/{entry.name}: {entry.reason}",
-                )
-        await self._record_written(obj, result.entries)
-        if result.forbidden:
-            await self._events.record(
-                obj,
-                WARNING,
-                "Forbidden",
-                "not migrated, the controller may not list them on the source: "
-                + ", ".join(result.forbidden),
-            )
-        for ns in result.skipped_namespaces:
-            await self._events.record(
-                obj,
-                WARNING,
-                f"namespace  {ns} was deleted, skipping migration",
-                f'namespaces "{ns}" not found',
-            )
-        log.info(
-            "migration %s/%s: %s, %d resources, %d written (seconds: %s, status %.3f of"
-            " which the write %.3f)",
-            key[0],
-            key[1],
-            outcome.value,
-            total,
-            result.writes,
-            ", ".join(f"{k} {v}" for k, v in result.timings.items()),
-            (_now_precise() - finished_precise).total_seconds(),
-            patch_seconds,
-        )
-        kind = NORMAL if outcome == MigrationStatus.SUCCESSFUL else WARNING
-        await self._events.record(
-            obj,
-            kind,
-            outcome.value,
-            f"Migration {outcome.value}: {total} resources, {result.writes} written",
-        )
-        return None
+        return delay
 
-    async def _record_written(self, obj: dict[str, Any], entries: list[Entry]) -> None:
-        """Stork's per-resource ``Successful`` events, for the objects this run wrote only.
-
-        Stork sends one for every resource on every run, thousands per sync; an object that was
-        not written has nothing new to say, and past :data:`SUCCESS_EVENTS_MAX` one event
-        counts the rest (status.resources lists them all).
-        """
-        written = [
-            e for e in entries if e.status == MigrationStatus.SUCCESSFUL and e.reason != UNCHANGED
-        ]
-        for entry in written[:SUCCESS_EVENTS_MAX]:
-            await self._events.record(
-                obj,
-                NORMAL,
-                "Successful",
-                f"{entry.gvk} {entry.namespace}/{entry.name}: {entry.reason}",
-            )
-        if len(written) > SUCCESS_EVENTS_MAX:
-            await self._events.record(
-                obj,
-                NORMAL,
-                "Successful",
-                f"{len(written) - SUCCESS_EVENTS_MAX} more resources migrated successfully",
-            )
-
-    async def _remote_activated(
-        self, pair: dict[str, Any], namespace: str, obj: dict[str, Any]
-    ) -> bool:
-        """True when the destination's copy of this migration's schedule was activated."""
-        schedule = (obj.get("metadata") or {}).get("annotations", {})[SCHEDULE_ANNOTATION]
-        try:
-            destination = await self._destinations.get(pair)
-            remote = await destination.request("GET", static_copy_path(namespace, schedule))
-        except (RestError, PairConfigError, httpx2.HTTPError):
-            return False  # no copy, or unreachable: the migration itself will tell
-        return bool((remote.json().get("status") or {}).get("applicationActivated"))
-
-    def _rules(self) -> RuleRunner:
+    def _rules(self, allowed: NamespaceSet) -> RuleRunner:
         if self._pod_exec is None:
             raise RuleError("this controller cannot run commands in pods")
 
         async def list_pods(namespace: str, labels: Mapping[str, str]) -> list[dict[str, Any]]:
+            # Commands run only in pods of the migration's checked namespaces.
+            if namespace not in allowed.names:
+                raise RuleError(f"namespace {namespace} is not one this migration may touch")
             return [p async for p in self._source.list(_POD, namespace, label_selector(labels))]
 
-        return RuleRunner(self._pod_exec, list_pods, tries=self._rule_tries)
+        return RuleRunner(self._pod_exec, list_pods, tries=self.settings.rule_tries)
 
-    async def _rule_items(self, namespace: str, name: str, post: bool) -> list[Item]:
-        if not name:
-            return []
-        try:
-            rule = await self._client.get(RuleResource, name, namespace=namespace)
-        except ApiError as e:
-            raise RuleError(str(e.status.message)) from e
-        return parse_rule(dict(rule), post=post)
 
-    async def _rule_exists(self, namespace: str, name: str) -> bool:
-        try:
-            await self._client.get(RuleResource, name, namespace=namespace)
-        except ApiError as e:
-            if e.status.code == 404:
-                return False
-            raise
-        return True
+def _describe(error: BaseException) -> str:
+    if isinstance(error, ApiError):
+        return str(error.status.message)
+    if isinstance(error, RestError):
+        return error.message
+    return str(error) or type(error).__name__
 
-    async def _pair(self, namespace: str, name: str) -> dict[str, Any] | None:
-        try:
-            return dict(await self._client.get(ClusterPairResource, name, namespace=namespace))
-        except ApiError as e:
-            if e.status.code == 404:
-                return None
-            raise
+
+def _rule_failure(rule: str, reason: str) -> Entry:
+    """A ledger entry for a failed post-exec rule: the migration cannot count as Successful."""
+    return Entry(
+        "stork.libopenstorage.org/v1alpha1",
+        "Rule",
+        "",
+        rule,
+        MigrationStatus.FAILED,
+        f"Error running PostExecRule: {reason}",
+    )

@@ -157,6 +157,12 @@ def controller_rules() -> list[CommentedRule]:
             {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
         ),
         (
+            "ClusterPairs' credentials by reference (spec.configSecretRef): the controller"
+            " watches only Secrets of type stork.libopenstorage.org/kubeconfig (a field"
+            " selector) and reads the one a pair names",
+            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "watch"]},
+        ),
+        (
             "pre/post-exec Rules: the pods a rule picks (remove both pod rules to forbid"
             " commands; rules then fail with the reason)",
             {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},

@@ -25,6 +25,10 @@ _NOT_SENT: tuple[type[Exception], ...] = (
 )
 
 
+class ClusterUnreachableError(ConnectionError):
+    """A cluster does not answer at all (the message names its server)."""
+
+
 class Disposition(enum.Enum):
     """What a caller should do after a failed call."""
 

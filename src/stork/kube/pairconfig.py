@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import base64
 import copy
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lightkube.config.kubeconfig import KubeConfig, SingleConfig
 
@@ -29,6 +31,96 @@ _FILE_TO_DATA = {
 
 class PairConfigError(ValueError):
     """A pair's config (or a kubeconfig to build one from) is unusable."""
+
+
+class PairConfigRefusedError(PairConfigError):
+    """A pair's config asks the controller for something its operator does not allow."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class PairPolicy:
+    """What a ClusterPair's config may make the process using it do.
+
+    In the controller a pair is a tenant's input: by default it may not make the controller run
+    a program (exec and auth-provider plugins), read one of the controller's files (``tokenFile``
+    and the certificate/key paths) or send credentials in clear (an ``http://`` server). storkctl,
+    on a user's own machine with the user's own kubeconfig, allows everything (``TRUSTED``).
+    """
+
+    allow_exec_plugins: bool = False
+    allow_file_references: bool = False
+    allow_plain_http: bool = False
+
+
+#: The controller's default: nothing beyond talking TLS to the named server.
+CONFINED = PairPolicy()
+#: A user's own kubeconfig on the user's own machine (storkctl).
+TRUSTED = PairPolicy(allow_exec_plugins=True, allow_file_references=True, allow_plain_http=True)
+
+_FILE_FIELDS = {
+    "cluster": ("certificate-authority",),
+    "user": ("client-certificate", "client-key", "tokenFile"),
+}
+_EXEC_FLAG = "--allow-pair-exec-plugins"
+_FILE_FLAG = "--allow-pair-file-references"
+_HTTP_FLAG = "--allow-pair-plain-http"
+
+
+def check_pair_policy(
+    cluster_name: str,
+    cluster: dict[str, Any],
+    user_name: str,
+    user: dict[str, Any],
+    policy: PairPolicy,
+) -> None:
+    """Raise PairConfigRefusedError, naming the field, for what ``policy`` does not allow."""
+    where = {
+        "cluster": f'spec.config.clusters["{cluster_name}"]',
+        "user": f'spec.config.users["{user_name}"]',
+    }
+    if not policy.allow_exec_plugins:
+        for key, what in (
+            ("exec", "exec credential plugins"),
+            ("auth-provider", "auth-provider plugins"),
+        ):
+            if user.get(key):
+                raise PairConfigRefusedError(
+                    f"{where['user']}.{key}",
+                    f"{what} are not allowed in a ClusterPair: the controller would run a program"
+                    f" (its operator may allow it with {_EXEC_FLAG})",
+                )
+    if not policy.allow_file_references:
+        for kind, body in (("cluster", cluster), ("user", user)):
+            for key in _FILE_FIELDS[kind]:
+                if body.get(key):
+                    raise PairConfigRefusedError(
+                        f"{where[kind]}.{key}",
+                        "file references are not allowed in a ClusterPair: the controller would"
+                        f" read its own file (inline the data; its operator may allow files with"
+                        f" {_FILE_FLAG})",
+                    )
+    server = str(cluster.get("server") or "")
+    if not policy.allow_plain_http and urlsplit(server).scheme.lower() != "https":
+        raise PairConfigRefusedError(
+            f"{where['cluster']}.server",
+            "the destination must be an https:// server: credentials are never sent in clear"
+            f" (its operator may allow plain http with {_HTTP_FLAG})",
+        )
+
+
+def insecure_transport(spec_config: dict[str, Any] | None) -> bool:
+    """True when the pair's current cluster skips TLS verification (insecure-skip-tls-verify)."""
+    try:
+        doc = to_kubeconfig_v1(spec_config or {})
+        ctx = _entry(doc, "contexts", "context", str(doc.get("current-context")))
+        cluster = _entry(doc, "clusters", "cluster", str(ctx.get("cluster")))
+    except PairConfigError:
+        return False
+    return bool(cluster.get("insecure-skip-tls-verify"))
 
 
 def is_stork_layout(config: dict[str, Any]) -> bool:
@@ -142,10 +234,14 @@ def exec_users(config: dict[str, Any]) -> list[str]:
     return [u["name"] for u in doc.get("users") or [] if (u.get("user") or {}).get("exec")]
 
 
-def pair_client_config(spec_config: dict[str, Any] | None) -> SingleConfig:
+def pair_client_config(
+    spec_config: dict[str, Any] | None, policy: PairPolicy = CONFINED
+) -> SingleConfig:
     """The client configuration of a pair's destination: its current context.
 
-    Shared by the controller and storkctl. Raises PairConfigError for an unusable config.
+    Shared by the controller (``CONFINED`` unless its operator widened it) and storkctl
+    (``TRUSTED``). Raises PairConfigError for an unusable config, PairConfigRefusedError (naming the
+    field) for one ``policy`` does not allow; nothing is run, read or contacted before that.
     """
     if not spec_config:
         raise PairConfigError("spec.config is empty")
@@ -154,9 +250,10 @@ def pair_client_config(spec_config: dict[str, Any] | None) -> SingleConfig:
     if not current:
         raise PairConfigError("spec.config has no current-context")
     ctx = _entry(doc, "contexts", "context", current)
-    _entry(doc, "clusters", "cluster", str(ctx.get("cluster")))
-    if ctx.get("user"):
-        _entry(doc, "users", "user", str(ctx["user"]))
+    cluster_name, user_name = str(ctx.get("cluster")), str(ctx.get("user") or "")
+    cluster = _entry(doc, "clusters", "cluster", cluster_name)
+    user = _entry(doc, "users", "user", user_name) if user_name else {}
+    check_pair_policy(cluster_name, cluster, user_name, user, policy)
     try:
         config = KubeConfig.from_dict(doc).get(context_name=current)
     except Exception as e:  # lightkube raises bare exceptions for malformed entries

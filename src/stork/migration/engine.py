@@ -11,7 +11,7 @@ import copy
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,10 +22,12 @@ from stork.kube.discovery import NAMESPACES, ResourceType, custom_resource_group
 from stork.kube.rest import Rest, RestError
 from stork.migration.apply import Applier, DestinationUnreachable
 from stork.migration.collect import list_types, list_types_as
+from stork.migration.errors import MigrationError
 from stork.migration.filters import FilterContext, select_objects
 from stork.migration.fixups import Owner, fix_links, pvc_owners
 from stork.migration.ledger import Entry
 from stork.migration.memo import MemoKey, TransformMemo, memo_key
+from stork.migration.namespaces import NamespaceSet
 from stork.migration.plan import (
     HASH_ANNOTATION,
     Action,
@@ -48,10 +50,6 @@ _CRD = ResourceType(
 )
 
 
-class MigrationError(Exception):
-    """The migration cannot go on; the message is the reason recorded in status and events."""
-
-
 @dataclass(frozen=True)
 class Job:
     """What to migrate and where it comes from."""
@@ -59,6 +57,8 @@ class Job:
     name: str
     namespace: str
     options: MigrationOptions
+    #: The namespace set, resolved and checked once by the caller (see migration.namespaces).
+    namespaces: NamespaceSet
     project_mappings: Mapping[str, str] = field(default_factory=dict)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     concurrency: int = 16
@@ -75,42 +75,6 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     #: Kinds the source refused to list (RBAC): not migrated, and the user must be told.
     forbidden: list[str] = field(default_factory=list)
-
-
-def pick_namespaces(
-    options: MigrationOptions, namespace_objects: Iterable[Mapping[str, Any]]
-) -> tuple[list[str], list[str]]:
-    """(existing, skipped): spec.namespaces and the namespaces matching any of
-    spec.namespaceSelectors (each ``key=value``), among the source's ``namespace_objects``.
-
-    A missing namespace is skipped when skipDeletedNamespaces (the default), else fatal.
-    """
-    labels = {
-        str(o["metadata"]["name"]): (o["metadata"].get("labels") or {}) for o in namespace_objects
-    }
-    names = set(options.namespaces)
-    for key, value in options.namespace_selectors.items():
-        names |= {name for name, have in labels.items() if have.get(key) == value}
-    if not names:
-        raise MigrationError(
-            "no valid namespace found based on the provided 'Namespaces' and 'NamespaceSelectors'"
-        )
-    existing, skipped = [], []
-    for ns in sorted(names):
-        if ns in labels:
-            existing.append(ns)
-            continue
-        if not options.skip_deleted_namespaces:
-            raise MigrationError(f'error getting namespace {ns}: namespaces "{ns}" not found')
-        skipped.append(ns)
-    return existing, skipped
-
-
-async def resolve_namespaces(
-    source: Rest, options: MigrationOptions
-) -> tuple[list[str], list[str]]:
-    """:func:`pick_namespaces` among the source's namespaces (one LIST)."""
-    return pick_namespaces(options, [o async for o in source.list(NAMESPACES, None)])
 
 
 def _clean(obj: Mapping[str, Any], keep_spec: bool = True) -> dict[str, Any]:
@@ -178,9 +142,8 @@ async def migrate(
         timings[name] = round(now - mark, 3)
         mark = now
 
+    namespaces, skipped = job.namespaces.names, list(job.namespaces.skipped)
     try:
-        source_namespaces = [o async for o in source.list(NAMESPACES, None)]
-        namespaces, skipped = pick_namespaces(opts, source_namespaces)
         all_types = await discover(source.http)
         custom_groups = await custom_resource_groups(source.http)
     except httpx2.TransportError as e:
@@ -244,11 +207,7 @@ async def migrate(
     if groups:
         crds = [o async for o in source.list(_CRD, None)]
         desired += [_clean(c) for c in crds if c["spec"]["group"] in groups]
-    desired += [
-        transform(_clean(n, keep_spec=False), tctx)
-        for n in source_namespaces
-        if n["metadata"]["name"] in namespaces
-    ]
+    desired += [transform(_clean(n, keep_spec=False), tctx) for n in job.namespaces.objects]
     with paused_gc():
         steps, owners = _plan(desired, objects, existing, tctx, stamp, memo)
     del listed, objects, desired  # only the plan's objects are needed from here on

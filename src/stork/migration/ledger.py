@@ -93,6 +93,40 @@ def overall_status(entries: Iterable[Entry]) -> MigrationStatus:
     return MigrationStatus.FAILED
 
 
+def counts(entries: Iterable[Entry]) -> dict[str, int]:
+    """How many resources reached each status, e.g. ``{"Successful": 1090, "Failed": 10}``."""
+    out: dict[str, int] = {}
+    for e in entries:
+        out[e.status.value] = out.get(e.status.value, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def counts_text(entries: Iterable[Entry]) -> str:
+    """``1100 resources (Failed 10, Successful 1090)`` for conditions and logs."""
+    by_status = counts(entries)
+    total = sum(by_status.values())
+    detail = ", ".join(f"{k} {v}" for k, v in by_status.items())
+    return f"{total} resources" + (f" ({detail})" if detail else "")
+
+
+@dataclass(frozen=True)
+class LedgerStatus:
+    """What a Migration's status says of its resources."""
+
+    #: ``status.resources``, within the size budget.
+    resources: list[dict[str, Any]]
+    #: ``status.summary``, counting everything.
+    summary: dict[str, Any]
+    #: Successful entries the budget left out of ``resources``.
+    omitted: int
+
+
+def ledger_status(entries: list[Entry], resource_seconds: float | None) -> LedgerStatus:
+    """The status fields of the resources of a migration (finished or stopped half way)."""
+    resources, omitted = bounded_resources(entries)
+    return LedgerStatus(resources, summary(entries, resource_seconds), omitted)
+
+
 def summary(entries: Iterable[Entry], resource_seconds: float | None) -> dict[str, Any]:
     """``status.summary`` as Stork fills it when no volumes are migrated (exact counts)."""
     items = list(entries)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from lightkube import AsyncClient
@@ -76,14 +76,17 @@ class Controller:
         """The primary informer, then the secondary ones."""
         return [self.informer, *self._secondary]
 
-    def watch(self, resource: Any, mapper: Mapper) -> Informer:
-        """Also watch ``resource``; each change enqueues the keys ``mapper`` returns."""
+    def watch(
+        self, resource: Any, mapper: Mapper, fields: Mapping[str, str] | None = None
+    ) -> Informer:
+        """Also watch ``resource`` (those ``fields`` select); each change enqueues the keys
+        ``mapper`` returns."""
 
         def on_change(key: ObjectKey) -> None:
             for target in mapper(key, informer.get(key)):
                 self.queue.add(target)
 
-        informer = Informer(self._client, resource, on_change)
+        informer = Informer(self._client, resource, on_change, fields)
         self._secondary.append(informer)
         return informer
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterable, Callable
+from collections.abc import AsyncIterable, Callable, Mapping
 from typing import Any
 
 from lightkube import ALL_NS, ApiError, AsyncClient
@@ -38,10 +38,16 @@ class Informer:
     """A cache of every object of one kind, kept current by a watch."""
 
     def __init__(
-        self, client: AsyncClient, resource: Any, on_change: Callable[[ObjectKey], None]
+        self,
+        client: AsyncClient,
+        resource: Any,
+        on_change: Callable[[ObjectKey], None],
+        fields: Mapping[str, str] | None = None,
     ) -> None:
         self._client = client
         self._resource = resource
+        #: A field selector: only the objects it matches are cached.
+        self._fields: dict[str, Any] | None = dict(fields) if fields else None
         self._on_change = on_change
         self._cache: dict[ObjectKey, dict[str, Any]] = {}
         self.synced = asyncio.Event()
@@ -62,9 +68,11 @@ class Informer:
 
     async def _relist(self) -> str:
         if _is_namespaced(self._resource):
-            items = self._client.list(self._resource, namespace=ALL_NS, chunk_size=_PAGE)
+            items = self._client.list(
+                self._resource, namespace=ALL_NS, chunk_size=_PAGE, fields=self._fields
+            )
         else:
-            items = self._client.list(self._resource, chunk_size=_PAGE)
+            items = self._client.list(self._resource, chunk_size=_PAGE, fields=self._fields)
         fresh: dict[ObjectKey, dict[str, Any]] = {}
         async for obj in items:
             data = _as_dict(obj)
@@ -83,11 +91,15 @@ class Informer:
             return self._client.watch(
                 self._resource,
                 namespace=ALL_NS,
+                fields=self._fields,
                 resource_version=version,
                 server_timeout=_WATCH_SECONDS,
             )
         return self._client.watch(
-            self._resource, resource_version=version, server_timeout=_WATCH_SECONDS
+            self._resource,
+            fields=self._fields,
+            resource_version=version,
+            server_timeout=_WATCH_SECONDS,
         )
 
     async def run(self) -> None:
