@@ -168,9 +168,7 @@ class Relay:
     async def _shutdown(self) -> None:
         assert self._server is not None
         self._server.close()
-        for conn in list(self._connections):
-            for writer in conn.writers:
-                writer.close()
+        await self._close_connections()
         for task in asyncio.all_tasks():
             if task is not asyncio.current_task():
                 task.cancel()
@@ -207,12 +205,15 @@ class Relay:
         body: dict[str, Any] | None = None,
         count: int | None = None,
         duration: float | None = None,
+        close_existing: bool = False,
     ) -> None:
         """Answer new connections' requests with ``status`` for ``count`` requests or
         ``duration`` seconds (one of them), then pass through again.
 
         The body is ``body`` or a ``Status`` with ``message`` (and ``retryAfterSeconds`` when a
-        ``Retry-After`` header is given), as the apiserver writes it.
+        ``Retry-After`` header is given), as the apiserver writes it. ``close_existing`` first
+        closes every relayed connection (as a restarting apiserver does), so that clients'
+        kept-alive connections meet the answers too.
         """
         if (count is None) == (duration is None):
             raise ValueError("give exactly one of count and duration")
@@ -229,6 +230,13 @@ class Relay:
                 count,
                 None if duration is None else time.monotonic() + duration,
             )
+        if close_existing:
+            asyncio.run_coroutine_threadsafe(self._close_connections(), self._loop).result(10)
+
+    async def _close_connections(self) -> None:
+        for conn in list(self._connections):
+            for writer in conn.writers:
+                writer.close()
 
     # -- connections -----------------------------------------------------------------------
 

@@ -4,32 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import httpx2
-from lightkube.config import client_adapter
-from lightkube.config.client_adapter import ConnectionParams
 from lightkube.config.kubeconfig import SingleConfig
 
 from stork.kube.pairconfig import pair_client_config
-from stork.kube.ratelimit import TokenBucket
 from stork.kube.rest import Rest
+from stork.kube.stack import cluster_client
 
 if TYPE_CHECKING:
     from stork.controller.metrics import Metrics
 
-REQUEST_TIMEOUT = 30.0
-QPS = 200.0
-BURST = 400
-
 
 def rest_for(config: SingleConfig, metrics: Metrics | None = None, cluster: str = "") -> Rest:
-    """A rate-limited REST client for one cluster (its requests counted under ``cluster``)."""
-    http = client_adapter.AsyncClient(
-        config, ConnectionParams(timeout=httpx2.Timeout(REQUEST_TIMEOUT))
-    )
-    if metrics is None:
-        return Rest(http, TokenBucket(QPS, BURST))
-    metrics.instrument(http, cluster)
-    return Rest(http, TokenBucket(QPS, BURST), metrics.retry_counter(cluster))
+    """The REST client of one cluster's client stack (``kube.stack``: rate limit, retries,
+    requests counted under ``cluster``); closing its ``http`` closes the whole stack."""
+    hooks = metrics.request_hooks(cluster) if metrics is not None else None
+    return cluster_client(config, hooks).rest
 
 
 class DestinationClients:

@@ -12,11 +12,11 @@ import signal
 from dataclasses import dataclass, field
 from typing import Any
 
-from lightkube import AsyncClient, Client
+from lightkube import Client
 from lightkube.config.kubeconfig import SingleConfig
 
 from stork.api.constants import FIELD_MANAGER
-from stork.controller.clients import DestinationClients, rest_for
+from stork.controller.clients import DestinationClients
 from stork.controller.clusterpair import ClusterPairReconciler
 from stork.controller.default_policies import ensure_default_policies
 from stork.controller.metrics import Metrics, StateCollector
@@ -29,6 +29,7 @@ from stork.kube.resources import (
     NamespacedSchedulePolicyResource,
     SchedulePolicyResource,
 )
+from stork.kube.stack import cluster_client
 from stork.migration.rules import COMMAND_TRIES
 from stork.runtime.clock import SystemClock
 from stork.runtime.controller import Controller, run_controllers
@@ -125,9 +126,8 @@ async def _run_async(
     if early:  # checked after the loop's handlers are in place: no signal falls in between
         stop.set()
     metrics = Metrics()
-    client = AsyncClient(config=config, field_manager=FIELD_MANAGER)
-    metrics.instrument_lightkube(client, "source")
-    source = rest_for(config, metrics, "source")
+    cluster = cluster_client(config, metrics.request_hooks("source"))
+    client, source = cluster.lightkube, cluster.rest
     events = EventRecorder(client)
     destinations = DestinationClients(metrics)
     migrations = MigrationReconciler(
@@ -221,5 +221,4 @@ async def _run_async(
         for server in servers:
             await server.close()
         await destinations.close()
-        await source.http.aclose()
-        await client.close()
+        await cluster.aclose()

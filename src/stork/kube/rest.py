@@ -1,15 +1,15 @@
 """Plain REST access for the migration engine: paths, paged LISTs, apply, delete.
 
 The engine handles objects of every kind as dicts, so it talks to the API with httpx2 and the
-cluster's credentials directly; every request passes the cluster's rate limiter, and 429
-answers are retried after their Retry-After.
+cluster's credentials directly, on the cluster's one client (``kube.stack``): its transport
+rate-limits, retries what is worth retrying and counts requests, for this and every client.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,11 +18,9 @@ import orjson
 
 from stork.api.constants import FIELD_MANAGER
 from stork.kube.discovery import ResourceType
-from stork.kube.ratelimit import TokenBucket
 from stork.runtime.gcpause import paused_gc
 
 _PAGE = 500
-_MAX_429_RETRIES = 10
 
 
 class RestError(Exception):
@@ -48,14 +46,11 @@ def object_path(t: ResourceType, namespace: str | None, name: str) -> str:
     return f"{collection_path(t, namespace)}/{name}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rest:
-    """Requests to one cluster through a rate limiter."""
+    """Requests to one cluster, with objects as dicts (build it with ``kube.stack``)."""
 
     http: httpx2.AsyncClient
-    limiter: TokenBucket
-    on_retry: Callable[[httpx2.Response], None] | None = None
-    """Called with each answer that is retried (metrics)."""
 
     async def request(
         self,
@@ -66,23 +61,15 @@ class Rest:
         body: Any = None,
         content_type: str = "application/json",
     ) -> httpx2.Response:
-        """Send one request; retries 429 after its Retry-After; raises RestError on errors."""
+        """Send one request; raises RestError when the (last) answer is an error."""
         content = None if body is None else json.dumps(body)
         headers = {"Content-Type": content_type} if body is not None else {}
-        for _ in range(_MAX_429_RETRIES):
-            await self.limiter.acquire()
-            resp = await self.http.request(
-                method, path, params=params, content=content, headers=headers
-            )
-            if resp.status_code == 429:
-                if self.on_retry is not None:
-                    self.on_retry(resp)
-                self.limiter.pause(_retry_after(resp))
-                continue
-            if resp.status_code >= 400:
-                raise _error(resp)
-            return resp
-        raise _error(resp)
+        resp = await self.http.request(
+            method, path, params=params, content=content, headers=headers
+        )
+        if resp.status_code >= 400:
+            raise _error(resp)
+        return resp
 
     async def list(
         self, t: ResourceType, namespace: str | None, label_selector: str | None = None
@@ -149,13 +136,6 @@ def decode_page(content: bytes) -> Any:
     decoding LISTs is most of the CPU time of a re-sync."""
     with paused_gc():
         return orjson.loads(content)
-
-
-def _retry_after(resp: httpx2.Response) -> float:
-    try:
-        return max(0.1, float(resp.headers.get("Retry-After", "1")))
-    except ValueError:
-        return 1.0
 
 
 def _error(resp: httpx2.Response) -> RestError:
