@@ -8,6 +8,7 @@ rate-limits, retries what is worth retrying and counts requests, for this and ev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 
 import httpx2
 import orjson
+from lightkube.core.resource import NamespacedResource, api_info
 
 from stork.api.constants import FIELD_MANAGER
 from stork.kube.discovery import ResourceType
@@ -46,6 +48,14 @@ def object_path(t: ResourceType, namespace: str | None, name: str) -> str:
     return f"{collection_path(t, namespace)}/{name}"
 
 
+def resource_type(resource: Any) -> ResourceType:
+    """The ResourceType of a lightkube resource class (e.g. ``lightkube.resources.core_v1.Pod``)."""
+    info = api_info(resource)
+    namespaced = isinstance(resource, type) and issubclass(resource, NamespacedResource)
+    kind = info.resource
+    return ResourceType(kind.group, kind.version, kind.kind, info.plural, namespaced)
+
+
 @dataclass(frozen=True)
 class Rest:
     """Requests to one cluster, with objects as dicts (build it with ``kube.stack``)."""
@@ -60,16 +70,33 @@ class Rest:
         params: dict[str, str] | None = None,
         body: Any = None,
         content_type: str = "application/json",
+        timeout: httpx2.Timeout | None = None,
     ) -> httpx2.Response:
         """Send one request; raises RestError when the (last) answer is an error."""
         content = None if body is None else json.dumps(body)
         headers = {"Content-Type": content_type} if body is not None else {}
         resp = await self.http.request(
-            method, path, params=params, content=content, headers=headers
+            method,
+            path,
+            params=params,
+            content=content,
+            headers=headers,
+            timeout=httpx2.USE_CLIENT_DEFAULT if timeout is None else timeout,
         )
         if resp.status_code >= 400:
             raise _error(resp)
         return resp
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, path: str, *, params: dict[str, str], timeout: httpx2.Timeout
+    ) -> AsyncIterator[httpx2.Response]:
+        """A GET whose body is read as it arrives (a watch); raises RestError on errors."""
+        async with self.http.stream("GET", path, params=params, timeout=timeout) as resp:
+            if resp.status_code >= 400:
+                await resp.aread()
+                raise _error(resp)
+            yield resp
 
     async def list(
         self, t: ResourceType, namespace: str | None, label_selector: str | None = None
@@ -131,7 +158,7 @@ class Rest:
         return False
 
 
-def decode_page(content: bytes) -> Any:
+def decode_page(content: bytes | str) -> Any:
     """A LIST page, decoded with orjson with the cyclic GC paused (see ``stork.runtime.gcpause``):
     decoding LISTs is most of the CPU time of a re-sync."""
     with paused_gc():

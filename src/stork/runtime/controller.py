@@ -13,9 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from lightkube import AsyncClient
-
-from stork.runtime.informer import Informer, ObjectKey
+from stork.runtime.informer import Informer, InformerFactory, ObjectKey
 from stork.runtime.leader import LeaderElector
 from stork.runtime.logs import about, reconciling
 from stork.runtime.workqueue import QueueShutDownError, WorkQueue
@@ -50,21 +48,23 @@ Mapper = Callable[[ObjectKey, dict[str, Any] | None], list[ObjectKey]]
 class Controller:
     """One reconciler with its informer, queue and workers, plus optional secondary watches.
 
-    Informers and workers run separately: every replica keeps its caches warm (readiness,
-    metrics, fast hand-over), only the leader runs workers.
+    The informers come from a factory shared by every controller (one per kind) and run
+    separately from the workers: every replica keeps its caches warm (readiness, metrics, fast
+    hand-over), only the leader runs workers.
     """
 
     def __init__(
         self,
-        client: AsyncClient,
+        informers: InformerFactory,
         reconciler: Reconciler,
         workers: int = 4,
         metrics: ControllerMetrics | None = None,
     ) -> None:
         self.reconciler = reconciler
         self.queue: WorkQueue[ObjectKey] = WorkQueue()
-        self.informer = Informer(client, reconciler.resource, self.queue.add)
-        self._client = client
+        self.informer = informers.informer(reconciler.resource)
+        self.informer.handlers.append(self.queue.add)
+        self._factory = informers
         self._secondary: list[Informer] = []
         self._workers = workers
         self._metrics = metrics
@@ -78,12 +78,13 @@ class Controller:
 
     def watch(self, resource: Any, mapper: Mapper) -> Informer:
         """Also watch ``resource``; each change enqueues the keys ``mapper`` returns."""
+        informer = self._factory.informer(resource)
 
         def on_change(key: ObjectKey) -> None:
             for target in mapper(key, informer.get(key)):
                 self.queue.add(target)
 
-        informer = Informer(self._client, resource, on_change)
+        informer.handlers.append(on_change)
         self._secondary.append(informer)
         return informer
 
@@ -92,14 +93,8 @@ class Controller:
         return self.informer.keys()
 
     def synced(self) -> bool:
-        """True once every informer has listed its kind (its watch is established)."""
+        """True while every informer of this controller is listed and watching."""
         return all(i.synced.is_set() for i in self.informers)
-
-    async def run_informers(self) -> None:
-        """List and watch every informer until cancelled."""
-        async with asyncio.TaskGroup() as group:
-            for informer in self.informers:
-                group.create_task(informer.run(), name=f"{self.reconciler.name}-{informer.kind}")
 
     async def run_workers(self) -> None:
         """Once synced, reconcile every cached key, then changes, until cancelled."""
@@ -116,16 +111,6 @@ class Controller:
         async with asyncio.TaskGroup() as group:
             for i in range(self._workers):
                 group.create_task(self._work(), name=f"{self.reconciler.name}-worker-{i}")
-
-    async def run(self) -> None:
-        """Run informers and workers until cancelled (without leader election)."""
-        informers = asyncio.create_task(self.run_informers())
-        try:
-            await self.run_workers()
-        finally:
-            informers.cancel()
-            await asyncio.gather(informers, return_exceptions=True)
-            await self.queue.shut_down()
 
     async def _work(self) -> None:
         name = self.reconciler.name
@@ -169,9 +154,12 @@ class Controller:
 
 
 async def run_controllers(
-    controllers: list[Controller], stop: asyncio.Event, elector: LeaderElector | None = None
+    informers: InformerFactory,
+    controllers: list[Controller],
+    stop: asyncio.Event,
+    elector: LeaderElector | None = None,
 ) -> None:
-    """Run every controller until ``stop`` is set, then cancel them cleanly.
+    """Run the informers and every controller until ``stop`` is set, then cancel them cleanly.
 
     Informers run throughout; workers run only while ``elector`` holds the lease (always
     without an elector). On ``stop`` the workers are cancelled first (an in-flight Migration
@@ -183,28 +171,24 @@ async def run_controllers(
             for c in controllers:
                 group.create_task(c.run_workers(), name=f"{c.reconciler.name}-workers")
 
-    informers = [
-        asyncio.create_task(c.run_informers(), name=f"{c.reconciler.name}-informers")
-        for c in controllers
-    ]
+    watching = asyncio.create_task(informers.run(), name="informers")
     if elector is None:
         main = asyncio.create_task(work(), name="workers")
     else:
         main = asyncio.create_task(elector.run(work, stop), name="leader-election")
     stopper = asyncio.create_task(stop.wait())
     try:
-        await asyncio.wait([main, *informers, stopper], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([main, watching, stopper], return_when=asyncio.FIRST_COMPLETED)
     finally:
         if elector is None or main.done():
             main.cancel()
         stop.set()  # lets the elector cancel the workers and release the lease
         results = list(await asyncio.gather(main, return_exceptions=True))
-        for task in informers:
-            task.cancel()
-        results += await asyncio.gather(*informers, return_exceptions=True)
+        watching.cancel()
+        results += await asyncio.gather(watching, return_exceptions=True)
         stopper.cancel()
         for c in controllers:
             await c.queue.shut_down()
-    for task, result in zip([main, *informers], results, strict=True):
+    for task, result in zip([main, watching], results, strict=True):
         if isinstance(result, Exception):
             raise RuntimeError(f"{task.get_name()} stopped: {result}") from result
