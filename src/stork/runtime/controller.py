@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from stork.runtime.informer import Informer, InformerFactory, ObjectKey
+from stork.runtime.informer import Informer, InformerFactory, ObjectKey, object_key
 from stork.runtime.leader import LeaderElector
 from stork.runtime.logs import about, reconciling
 from stork.runtime.workqueue import QueueShutDownError, WorkQueue
@@ -41,8 +41,9 @@ class Reconciler(Protocol):
         """Bring the world in line with ``obj``; return seconds until the next look, or None."""
 
 
-Mapper = Callable[[ObjectKey, dict[str, Any] | None], list[ObjectKey]]
-"""Maps a change of a watched object to the keys of the reconciler's objects it concerns."""
+Mapper = Callable[[ObjectKey, dict[str, Any]], list[ObjectKey]]
+"""Maps a change of a watched object to the keys of the reconciler's objects it concerns; it
+is given the object as it is now, or as it was last seen when it was deleted."""
 
 
 class Controller:
@@ -80,15 +81,19 @@ class Controller:
         """Also watch ``resource``; each change enqueues the keys ``mapper`` returns."""
         informer = self._factory.informer(resource)
 
-        def on_change(key: ObjectKey) -> None:
-            for target in mapper(key, informer.get(key)):
-                self.queue.add(target)
+        def on_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+            # A deletion is mapped by the object as last seen: the cache no longer has it,
+            # and its labels or annotations are what name the owner to wake.
+            obj = new if new is not None else old
+            if obj is not None:
+                for target in mapper(object_key(obj), obj):
+                    self.queue.add(target)
 
-        informer.handlers.append(on_change)
+        informer.observers.append(on_change)
         self._secondary.append(informer)
         return informer
 
-    def every_key(self, _key: ObjectKey, _obj: dict[str, Any] | None) -> list[ObjectKey]:
+    def every_key(self, _key: ObjectKey, _obj: dict[str, Any]) -> list[ObjectKey]:
         """A mapper that wakes every object of this controller (for rare, shared changes)."""
         return self.informer.keys()
 
