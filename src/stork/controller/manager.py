@@ -165,7 +165,7 @@ def wire(
         destinations,
         options.admin_namespace,
         options.migration_concurrency,
-        pod_exec=PodExec(client.config),
+        pod_exec=PodExec(client),
         rule_tries=options.rule_command_tries,
     )
     schedules = Controller(

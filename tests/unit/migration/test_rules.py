@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from stork.kube.podexec import ExecError, ExecResult, exec_path, status_error
+from stork.kube.podexec import ExecError, ExecResult
 from stork.migration.rules import RuleError, RuleRunner, parse_rule, runnable
 
 
@@ -170,29 +170,3 @@ def test_background_commands_hold_until_stopped() -> None:
     assert released
     assert runtime.calls[0][3].startswith("lock; sh -c 'echo stork-rule-started-")
     assert runtime.calls[1][3].startswith("touch /tmp/stork-rule-done-")
-
-
-def test_exec_request_and_status() -> None:
-    assert exec_path("ns", "p", "c", ["sh", "-c", "echo a&b"]) == (
-        "/api/v1/namespaces/ns/pods/p/exec?command=sh&command=-c&command=echo+a%26b"
-        "&stdout=true&stderr=true&container=c"
-    )
-    assert "container" not in exec_path("ns", "p", "", ["true"])
-    assert status_error({"status": "Success"}) is None
-    failure = {
-        "status": "Failure",
-        "message": "command terminated with non-zero exit code: exit status 3",
-        "reason": "NonZeroExitCode",
-        "details": {"causes": [{"reason": "ExitCode", "message": "3"}]},
-    }
-    assert status_error(failure) == "command terminated with non-zero exit code: exit status 3"
-    assert (
-        status_error(
-            {
-                "status": "Failure",
-                "reason": "InternalError",
-                "details": {"causes": [{"reason": "ExitCode", "message": "2"}]},
-            }
-        )
-        == "InternalError (exit code 2)"
-    )
