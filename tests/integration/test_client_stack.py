@@ -4,10 +4,8 @@ engine's REST calls get the same retries and metering, against the sandbox throu
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from lightkube import ApiError
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import ConfigMap
@@ -16,28 +14,16 @@ from stork.controller.metrics import Metrics
 from stork.kube.config import load_config
 from stork.kube.stack import RequestHooks, cluster_client
 from stork.runtime.leader import LeaderElector
-from tests.integration.conftest import Clusters
-from tests.relay import Relay, relay_for, write_relay_kubeconfig
-
-
-@pytest.fixture
-def relay(clusters: Clusters) -> Iterator[Relay]:
-    with relay_for(clusters.sandbox, "source") as running:
-        yield running
-
-
-@pytest.fixture
-def kubeconfig(clusters: Clusters, relay: Relay, tmp_path: Path) -> Path:
-    return write_relay_kubeconfig(clusters.kubeconfig("source"), relay, tmp_path / "relay")
+from tests.relay import Relay
 
 
 def test_lightkube_and_rest_calls_are_retried_after_429_and_counted(
-    kubeconfig: Path, relay: Relay, namespace: str
+    relay_kubeconfig: Path, relay: Relay, namespace: str
 ) -> None:
     metrics = Metrics()
 
     async def scenario() -> tuple[str, list[str]]:
-        client = cluster_client(load_config(kubeconfig), metrics.request_hooks("source"))
+        client = cluster_client(load_config(relay_kubeconfig), metrics.request_hooks("source"))
         try:
             relay.answer(429, headers={"Retry-After": "1"}, count=2)
             created = await client.lightkube.create(  # a POST: 429 is safe to resend
@@ -67,9 +53,11 @@ def test_lightkube_and_rest_calls_are_retried_after_429_and_counted(
     assert samples[(requests, (("cluster", "source"), ("code", "201"), ("method", "POST")))] == 1
 
 
-def test_a_post_is_not_resent_after_a_5xx(kubeconfig: Path, relay: Relay, namespace: str) -> None:
+def test_a_post_is_not_resent_after_a_5xx(
+    relay_kubeconfig: Path, relay: Relay, namespace: str
+) -> None:
     async def scenario() -> int:
-        client = cluster_client(load_config(kubeconfig))
+        client = cluster_client(load_config(relay_kubeconfig))
         relay.answer(503, count=1)
         try:
             await client.lightkube.create(
@@ -86,13 +74,13 @@ def test_a_post_is_not_resent_after_a_5xx(kubeconfig: Path, relay: Relay, namesp
 
 
 def test_lease_renewals_ride_out_a_busy_apiserver(
-    kubeconfig: Path, relay: Relay, namespace: str
+    relay_kubeconfig: Path, relay: Relay, namespace: str
 ) -> None:
     answers: list[int] = []
     hooks = RequestHooks(lambda _req, resp: answers.append(resp.status_code))
 
     async def scenario() -> bool:
-        client = cluster_client(load_config(kubeconfig), hooks)
+        client = cluster_client(load_config(relay_kubeconfig), hooks)
         elector = LeaderElector(client.lightkube, namespace, "me", name="stack-test")
         try:
             relay.answer(429, headers={"Retry-After": "1"}, count=2)

@@ -18,7 +18,7 @@ from stork.kube.stack import cluster_client
 from stork.kube.transport import RetryPolicy
 from stork.runtime.events import MESSAGE_LIMIT, WARNING, EventRecorder
 from tests.integration.conftest import Clusters
-from tests.relay import relay_for, write_relay_kubeconfig
+from tests.relay import Relay
 
 
 def configmap(clusters: Clusters, namespace: str) -> dict[str, Any]:
@@ -63,25 +63,27 @@ def test_a_long_message_is_cut_to_the_limit_and_repeats_are_counted(
 
 
 def test_a_connection_that_fails_is_logged_not_raised(
-    clusters: Clusters, namespace: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    clusters: Clusters,
+    namespace: str,
+    relay: Relay,
+    relay_kubeconfig: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     subject = configmap(clusters, namespace)
-    with relay_for(clusters.sandbox, "source") as relay:
-        kubeconfig = write_relay_kubeconfig(clusters.kubeconfig("source"), relay, tmp_path / "k")
-        relay.silent()
+    relay.silent()
 
-        async def record() -> None:
-            client = cluster_client(
-                load_config(kubeconfig),
-                timeout=1.0,
-                retry=RetryPolicy(deadline=2.0, backoff=Backoff(base=0.2, cap=0.5)),
-            )
-            try:
-                await EventRecorder(client.lightkube).record(subject, WARNING, "Failed", "x")
-            finally:
-                await client.aclose()
+    async def record() -> None:
+        client = cluster_client(
+            load_config(relay_kubeconfig),
+            timeout=1.0,
+            retry=RetryPolicy(deadline=2.0, backoff=Backoff(base=0.2, cap=0.5)),
+        )
+        try:
+            await EventRecorder(client.lightkube).record(subject, WARNING, "Failed", "x")
+        finally:
+            await client.aclose()
 
-        with caplog.at_level(logging.WARNING, logger="stork.runtime.events"):
-            asyncio.run(record())  # returns: an advisory Event never fails its reconcile
+    with caplog.at_level(logging.WARNING, logger="stork.runtime.events"):
+        asyncio.run(record())  # returns: an advisory Event never fails its reconcile
     assert "could not record event Failed on subject: ConnectTimeout" in caplog.text
     assert list(clusters.source.list(Event, namespace=namespace)) == []

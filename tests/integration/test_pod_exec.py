@@ -9,53 +9,24 @@ retried by the transport (running a command twice is the rule's decision).
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
 import pytest
-from lightkube import ApiError
-from lightkube.models.core_v1 import Container, PodSpec
-from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.core_v1 import Node, Pod
-from lightkube.types import PatchType
 
 from stork.kube.config import load_config
 from stork.kube.podexec import ExecError, PodExec
 from stork.kube.stack import RequestHooks, cluster_client
 from tests.integration.conftest import Clusters
-from tests.relay import relay_for, write_relay_kubeconfig
+from tests.integration.test_rules import ghost_node, running_pod  # noqa: F401 - a fixture
+from tests.relay import Relay
 
 
 @pytest.fixture
-def ghost_pod(clusters: Clusters, namespace: str) -> Iterator[str]:
+def ghost_pod(clusters: Clusters, namespace: str, ghost_node: str) -> str:  # noqa: F811
     """A Running pod on a Node whose kubelet would be 127.0.0.1:1, where nothing listens."""
-    node = f"ghost-{uuid.uuid4().hex[:8]}"
-    clusters.source.create(Node(metadata=ObjectMeta(name=node)))
-    clusters.source.patch(
-        Node.Status,
-        node,
-        {
-            "status": {
-                "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
-                "daemonEndpoints": {"kubeletEndpoint": {"Port": 1}},
-            }
-        },
-        patch_type=PatchType.MERGE,
-    )
-    clusters.source.create(
-        Pod(
-            metadata=ObjectMeta(name="db-0", namespace=namespace),
-            spec=PodSpec(nodeName=node, containers=[Container(name="db", image="postgres")]),
-        )
-    )
-    yield "db-0"
-    try:
-        clusters.source.delete(Node, node)
-    except ApiError as e:
-        if e.status.code != 404:
-            raise
+    running_pod(clusters, namespace, ghost_node)
+    return "db-0"
 
 
 def run_exec(kubeconfig: Path, namespace: str, pod: str) -> tuple[str, list[tuple[str, int]]]:
@@ -92,23 +63,21 @@ def test_a_refused_upgrade_says_why(clusters: Clusters, namespace: str) -> None:
 
 
 def test_an_exec_is_not_retried_by_the_transport_but_other_requests_are(
-    clusters: Clusters, namespace: str, ghost_pod: str, tmp_path: Path
+    namespace: str, ghost_pod: str, relay: Relay, relay_kubeconfig: Path
 ) -> None:
-    with relay_for(clusters.sandbox, "source") as relay:
-        kubeconfig = write_relay_kubeconfig(clusters.kubeconfig("source"), relay, tmp_path / "k")
-        relay.answer(503, message="apiserver is shutting down", count=1)
-        error, answers = run_exec(kubeconfig, namespace, ghost_pod)
-        assert error == "apiserver is shutting down"
-        assert answers == [("GET", 503)]
-        relay.answer(503, count=1)
+    relay.answer(503, message="apiserver is shutting down", count=1)
+    error, answers = run_exec(relay_kubeconfig, namespace, ghost_pod)
+    assert error == "apiserver is shutting down"
+    assert answers == [("GET", 503)]
+    relay.answer(503, count=1)
 
-        async def get() -> int:
-            client = cluster_client(load_config(kubeconfig))
-            try:
-                pod = await client.rest.request("GET", f"/api/v1/namespaces/{namespace}/pods")
-                return pod.status_code
-            finally:
-                await client.aclose()
+    async def get() -> int:
+        client = cluster_client(load_config(relay_kubeconfig))
+        try:
+            pod = await client.rest.request("GET", f"/api/v1/namespaces/{namespace}/pods")
+            return pod.status_code
+        finally:
+            await client.aclose()
 
-        assert asyncio.run(get()) == httpx2.codes.OK
-        assert relay.answered == 2
+    assert asyncio.run(get()) == httpx2.codes.OK
+    assert relay.answered == 2

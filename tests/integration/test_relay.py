@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
@@ -11,24 +10,10 @@ import pytest
 
 from stork.kube.config import load_config
 from stork.kube.http import http_client
-from tests.integration.conftest import Clusters
-from tests.relay import Relay, relay_for, write_relay_kubeconfig
+from tests.relay import Relay
 from tests.waiting import wait_for
 
 PATH = "/api/v1/namespaces/default"
-
-
-@pytest.fixture
-def relay(clusters: Clusters) -> Iterator[Relay]:
-    with relay_for(clusters.sandbox, "source") as running:
-        yield running
-
-
-@pytest.fixture
-def kubeconfig(clusters: Clusters, relay: Relay, tmp_path: Path) -> Path:
-    return write_relay_kubeconfig(
-        clusters.kubeconfig("source"), relay, tmp_path / "relay.kubeconfig"
-    )
 
 
 def client(kubeconfig: Path, timeout: float = 10.0) -> httpx2.Client:
@@ -37,14 +22,16 @@ def client(kubeconfig: Path, timeout: float = 10.0) -> httpx2.Client:
 
 
 def test_passes_through_then_answers_for_a_count_with_the_clusters_ca(
-    kubeconfig: Path, relay: Relay
+    relay_kubeconfig: Path, relay: Relay
 ) -> None:
-    with client(kubeconfig) as c:
+    with client(relay_kubeconfig) as c:
         assert c.get(PATH).json()["metadata"]["name"] == "default"
     relay.answer(429, headers={"Retry-After": "3"}, count=2)
     codes = []
     for _ in range(3):
-        with client(kubeconfig) as c:  # verifies the relay's certificate with the cluster's CA
+        with client(
+            relay_kubeconfig
+        ) as c:  # verifies the relay's certificate with the cluster's CA
             response = c.get(PATH)
         codes.append(response.status_code)
         if response.status_code == 429:
@@ -60,12 +47,12 @@ def test_passes_through_then_answers_for_a_count_with_the_clusters_ca(
     assert relay.answered == 2
 
 
-def test_answers_for_a_duration(kubeconfig: Path, relay: Relay) -> None:
+def test_answers_for_a_duration(relay_kubeconfig: Path, relay: Relay) -> None:
     relay.answer(503, duration=1.0)
     started = time.monotonic()
 
     def code() -> int:
-        with client(kubeconfig) as c:
+        with client(relay_kubeconfig) as c:
             return c.get(PATH).status_code
 
     assert code() == 503
@@ -74,23 +61,23 @@ def test_answers_for_a_duration(kubeconfig: Path, relay: Relay) -> None:
 
 
 def test_silence_kills_existing_connections_for_good_and_new_ones_while_it_lasts(
-    kubeconfig: Path, relay: Relay
+    relay_kubeconfig: Path, relay: Relay
 ) -> None:
-    with client(kubeconfig, timeout=1.0) as old:
+    with client(relay_kubeconfig, timeout=1.0) as old:
         assert old.get(PATH).status_code == 200  # a kept-alive connection
         relay.silent()
         # Accepted, but not even the TLS handshake gets through.
-        with client(kubeconfig, timeout=1.0) as new, pytest.raises(httpx2.ConnectTimeout):
+        with client(relay_kubeconfig, timeout=1.0) as new, pytest.raises(httpx2.ConnectTimeout):
             new.get(PATH)
         relay.passthrough()
         with pytest.raises(httpx2.ReadTimeout):
             old.get(PATH)  # same connection: still dead
-    with client(kubeconfig, timeout=1.0) as new:
+    with client(relay_kubeconfig, timeout=1.0) as new:
         assert new.get(PATH).status_code == 200
 
 
-def test_delay_holds_each_chunk_from_the_server(kubeconfig: Path, relay: Relay) -> None:
-    with client(kubeconfig) as c:
+def test_delay_holds_each_chunk_from_the_server(relay_kubeconfig: Path, relay: Relay) -> None:
+    with client(relay_kubeconfig) as c:
         c.get(PATH)  # connected: the handshake's own chunks are not timed below
         relay.delay(0.5)
         started = time.monotonic()

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx2
-import pytest
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import ConfigMap
 
@@ -21,16 +20,10 @@ from stork.kube.stack import cluster_client
 from stork.runtime.health import HttpServer, check_handler
 from stork.runtime.informer import InformerFactory
 from tests.integration.conftest import Clusters
-from tests.relay import Relay, relay_for, write_relay_kubeconfig
+from tests.relay import Relay
 
 WATCH_TIMEOUT = 2.0
 INACTIVITY = 4.0
-
-
-@pytest.fixture
-def relay(clusters: Clusters) -> Iterator[Relay]:
-    with relay_for(clusters.sandbox, "source") as running:
-        yield running
 
 
 async def until(condition: Callable[[], object], timeout: float, what: str) -> float:
@@ -44,15 +37,14 @@ async def until(condition: Callable[[], object], timeout: float, what: str) -> f
 
 
 def test_silent_watch_drops_readiness_relists_and_sees_new_objects(
-    clusters: Clusters, relay: Relay, namespace: str, tmp_path: Path
+    clusters: Clusters, relay: Relay, relay_kubeconfig: Path, namespace: str
 ) -> None:
-    kubeconfig = write_relay_kubeconfig(clusters.kubeconfig("source"), relay, tmp_path / "kc")
 
     def create(name: str) -> None:
         clusters.source.create(ConfigMap(metadata=ObjectMeta(name=name, namespace=namespace)))
 
     async def scenario() -> tuple[float, float]:
-        client = cluster_client(load_config(kubeconfig))
+        client = cluster_client(load_config(relay_kubeconfig))
         informers = InformerFactory(
             client.rest, watch_timeout=WATCH_TIMEOUT, inactivity_timeout=INACTIVITY
         )

@@ -5,31 +5,18 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import yaml
-
 from stork.controller.clients import DestinationClients
 from stork.controller.manager import ControllerOptions, wire, without_status_resources
 from stork.controller.metrics import Metrics
 from stork.kube.config import load_config
 from stork.kube.stack import cluster_client
+from tests.unit.kube.test_stack import unreachable_kubeconfig
 
 
 def test_one_informer_per_kind_and_migrations_cached_without_their_resources(
     tmp_path: Path,
 ) -> None:
-    kubeconfig = tmp_path / "config"
-    kubeconfig.write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "current-context": "c",
-                "clusters": [{"name": "c", "cluster": {"server": "http://127.0.0.1:1"}}],
-                "users": [{"name": "u", "user": {"token": "t"}}],
-                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
-            }
-        )
-    )
+    kubeconfig = unreachable_kubeconfig(tmp_path / "config")
 
     async def scenario() -> None:
         metrics = Metrics()

@@ -102,9 +102,9 @@ def test_upgrades_are_never_retried_and_their_refusal_stays_readable() -> None:
     assert script.sent == ["GET", "GET", "GET"]
 
 
-def test_lightkube_and_rest_share_one_http_client(tmp_path: Path) -> None:
-    kubeconfig = tmp_path / "config"
-    kubeconfig.write_text(
+def unreachable_kubeconfig(path: Path) -> Path:
+    """A kubeconfig of a cluster at 127.0.0.1:1 (nothing listens; nothing is sent there)."""
+    path.write_text(
         yaml.safe_dump(
             {
                 "apiVersion": "v1",
@@ -116,8 +116,12 @@ def test_lightkube_and_rest_share_one_http_client(tmp_path: Path) -> None:
             }
         )
     )
+    return path
+
+
+def test_lightkube_and_rest_share_one_http_client(tmp_path: Path) -> None:
     hooks = RequestHooks(response=lambda _req, _resp: None)
-    client = cluster_client(load_config(kubeconfig), hooks)
+    client = cluster_client(load_config(unreachable_kubeconfig(tmp_path / "config")), hooks)
     # lightkube's httpx2 client is not public: this pins where the stack finds it.
     assert client.lightkube._client._client is client.http
     assert isinstance(client.http._transport, UpgradeBypass)
