@@ -28,7 +28,7 @@ from lightkube.config import client_adapter
 from lightkube.config.kubeconfig import SingleConfig
 
 from stork.api.constants import FIELD_MANAGER
-from stork.kube.errors import retry_after_seconds
+from stork.kube.errors import Backoff, retry_after_seconds
 from stork.kube.ratelimit import TokenBucket
 from stork.kube.rest import Rest
 from stork.kube.transport import AsyncRetryTransport, OnRetry, RetryPolicy
@@ -38,6 +38,9 @@ QPS = 200.0
 BURST = 400
 #: How long every request waits after a 429 that names no Retry-After.
 DEFAULT_PAUSE = 1.0
+#: The longest pause a 429 can impose on a cluster's requests (a hostile or broken server's
+#: Retry-After is capped, as the retry layer caps it).
+MAX_PAUSE = Backoff().cap_retry_after
 
 OnResponse = Callable[[httpx2.Request, httpx2.Response], None]
 """Called with every answer of every try (before any retry)."""
@@ -52,11 +55,15 @@ class RequestHooks:
 
 
 class RateLimitTransport(httpx2.AsyncBaseTransport):
-    """Takes a token of ``limiter`` for each request; a 429 pauses the whole cluster."""
+    """Takes a token of ``limiter`` for each request; a 429 pauses the whole cluster (for its
+    Retry-After, at most ``max_pause`` seconds)."""
 
-    def __init__(self, inner: httpx2.AsyncBaseTransport, limiter: TokenBucket) -> None:
+    def __init__(
+        self, inner: httpx2.AsyncBaseTransport, limiter: TokenBucket, max_pause: float = MAX_PAUSE
+    ) -> None:
         self.inner = inner
         self.limiter = limiter
+        self.max_pause = max_pause
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         """Wait for a token, then send."""
@@ -64,7 +71,7 @@ class RateLimitTransport(httpx2.AsyncBaseTransport):
         response = await self.inner.handle_async_request(request)
         if response.status_code == 429:
             after = retry_after_seconds(response.headers.get("Retry-After"))
-            self.limiter.pause(DEFAULT_PAUSE if after is None else after)
+            self.limiter.pause(min(DEFAULT_PAUSE if after is None else after, self.max_pause))
         return response
 
     async def aclose(self) -> None:

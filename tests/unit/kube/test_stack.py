@@ -27,16 +27,17 @@ from stork.kube.transport import AsyncRetryTransport, RetryPolicy
 
 
 class Script(httpx2.AsyncBaseTransport):
-    """Answers in order: a status code (with Retry-After 2 for 429) per request."""
+    """Answers in order: a status code (with Retry-After for 429) per request."""
 
-    def __init__(self, *codes: int) -> None:
+    def __init__(self, *codes: int, retry_after: str = "2") -> None:
         self.codes = list(codes)
         self.sent: list[str] = []
+        self.retry_after = retry_after
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         self.sent.append(request.method)
         code = self.codes.pop(0)
-        headers = {"Retry-After": "2"} if code == 429 else {}
+        headers = {"Retry-After": self.retry_after} if code == 429 else {}
         body = b'{"kind":"Status","message":"no kubelet"}' if code >= 400 else b"{}"
         return httpx2.Response(code, headers=headers, stream=httpx2.ByteStream(body))
 
@@ -83,6 +84,18 @@ def test_a_429_holds_every_request_to_the_cluster_for_its_retry_after() -> None:
     first, waited = asyncio.run(go())
     assert first == 429
     assert waited >= 1.9
+
+
+def test_a_servers_retry_after_cannot_park_the_cluster_for_long() -> None:
+    limiter = TokenBucket(1000, 1000)
+    transport = RateLimitTransport(Script(429, retry_after="3600"), limiter, max_pause=30)
+
+    async def go() -> float:
+        async with httpx2.AsyncClient(transport=transport, base_url="https://127.0.0.1:1") as c:
+            await c.get("/api")
+        return limiter.paused()
+
+    assert 29 < asyncio.run(go()) <= 30
 
 
 def test_upgrades_are_never_retried_and_their_refusal_stays_readable() -> None:

@@ -76,6 +76,8 @@ def test_an_expired_version_and_other_errors_are_raised() -> None:
 def test_timeouts_are_checked() -> None:
     with pytest.raises(ValueError, match="watch_timeout"):
         Informer(Rest(httpx2.AsyncClient()), CONFIGMAPS, watch_timeout=0.5)
+    with pytest.raises(ValueError, match="inactivity_timeout longer"):  # would flap when quiet
+        Informer(Rest(httpx2.AsyncClient()), CONFIGMAPS, watch_timeout=60, inactivity_timeout=60)
 
 
 def test_the_factory_shares_one_informer_per_kind_with_its_transform() -> None:
