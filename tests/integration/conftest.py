@@ -21,6 +21,7 @@ from lightkube.resources.core_v1 import Namespace
 
 from stork.kube.config import make_client
 from stork.sandbox import Sandbox
+from tests.relay import Relay, relay_for, write_relay_kubeconfig
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -141,3 +142,16 @@ def namespace(clusters: Clusters) -> Iterator[str]:
         except ApiError as e:
             if e.status.code != 404:
                 raise
+
+
+@pytest.fixture
+def relay(clusters: Clusters) -> Iterator[Relay]:
+    """The fault relay (tests/relay.py) in front of the source's apiserver, passing through."""
+    with relay_for(clusters.sandbox, "source") as running:
+        yield running
+
+
+@pytest.fixture
+def relay_kubeconfig(clusters: Clusters, relay: Relay, tmp_path: Path) -> Path:
+    """The source's admin kubeconfig, pointed at ``relay``."""
+    return write_relay_kubeconfig(clusters.kubeconfig("source"), relay, tmp_path / "relay.kc")

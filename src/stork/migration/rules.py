@@ -46,7 +46,6 @@ class Executor(Protocol):
         container: str,
         command: list[str],
         timeout: float,
-        on_stdout: Callable[[bytes], None] | None = None,
     ) -> ExecResult:
         """Run ``command``; raise ExecError when it fails."""
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from stork.kube.podexec import ExecError, ExecResult, exec_path, status_error
+from stork.kube.podexec import ExecError, ExecResult
 from stork.migration.rules import Item, RuleError, RuleRunner, parse_rule, runnable
 
 
@@ -59,7 +59,6 @@ class FakeRuntime:
 
     fail: dict[tuple[str, str], int] = field(default_factory=dict)
     calls: list[tuple[str, str, str, str]] = field(default_factory=list)
-    files: set[str] = field(default_factory=set)
 
     async def run(
         self,
@@ -68,7 +67,6 @@ class FakeRuntime:
         container: str,
         command: list[str],
         timeout: float,
-        on_stdout: Callable[[bytes], None] | None = None,
     ) -> ExecResult:
         script = command[-1]
         self.calls.append((namespace, pod, container, script))
@@ -76,15 +74,6 @@ class FakeRuntime:
         if left:
             self.fail[(pod, script)] = left - 1
             raise ExecError("command terminated with non-zero exit code (exit code 1)")
-        touched = re.search(r"touch (\S+)", script)
-        if touched:
-            self.files.add(touched.group(1))
-        waited = re.search(r"echo (stork-rule-started-\w+); while \[ ! -e (\S+) \]", script)
-        if waited:
-            assert on_stdout is not None
-            on_stdout(waited.group(1).encode() + b"\n")
-            while waited.group(2) not in self.files:
-                await asyncio.sleep(0)
         return ExecResult("", "")
 
 
@@ -162,7 +151,6 @@ class LocalShell:
         container: str,
         command: list[str],
         timeout: float,
-        on_stdout: Callable[[bytes], None] | None = None,
     ) -> ExecResult:
         self.calls.append(command[-1])
         proc = await asyncio.create_subprocess_exec(
@@ -254,30 +242,4 @@ def test_a_background_command_without_wait_cmd_is_refused_and_a_failure_reported
         asyncio.run(runner.run(background("exit 3; ${WAIT_CMD}"), ["ns"]))
     assert str(failed.value).startswith(
         "command: exit 3; ${WAIT_CMD} failed in pod: [ns] db-0 due to: exit code 3"
-    )
-
-
-def test_exec_request_and_status() -> None:
-    assert exec_path("ns", "p", "c", ["sh", "-c", "echo a&b"]) == (
-        "/api/v1/namespaces/ns/pods/p/exec?command=sh&command=-c&command=echo+a%26b"
-        "&stdout=true&stderr=true&container=c"
-    )
-    assert "container" not in exec_path("ns", "p", "", ["true"])
-    assert status_error({"status": "Success"}) is None
-    failure = {
-        "status": "Failure",
-        "message": "command terminated with non-zero exit code: exit status 3",
-        "reason": "NonZeroExitCode",
-        "details": {"causes": [{"reason": "ExitCode", "message": "3"}]},
-    }
-    assert status_error(failure) == "command terminated with non-zero exit code: exit status 3"
-    assert (
-        status_error(
-            {
-                "status": "Failure",
-                "reason": "InternalError",
-                "details": {"causes": [{"reason": "ExitCode", "message": "2"}]},
-            }
-        )
-        == "InternalError (exit code 2)"
     )
