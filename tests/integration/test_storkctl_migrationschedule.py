@@ -75,7 +75,7 @@ def test_create_get_suspend_resume_delete(
     assert template["includeVolumes"] is True
 
     clusters.source.patch(
-        MigrationScheduleResource.Status,
+        MigrationScheduleResource,  # no status subresource, as in Stork
         "a",
         {
             "status": {
