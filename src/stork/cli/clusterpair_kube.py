@@ -16,8 +16,7 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Namespace
 
 from stork.cli.clusterpair_spec import Kubeconfig, create_body, safe_message
-from stork.cli.common import api_error
-from stork.cli.errors import UserError
+from stork.cli.errors import ServerError, UserError, api_error_line
 from stork.kube.config import KubeconfigError, make_client
 from stork.kube.resources import ClusterPairResource
 
@@ -30,7 +29,7 @@ def server_errors(cluster: str = "the cluster") -> Iterator[None]:
     try:
         yield
     except ApiError as e:
-        raise api_error(e) from e
+        raise ServerError(api_error_line(e)) from e
     except httpx2.HTTPError as e:
         raise UserError(f"cannot reach {cluster}: {safe_message(e)}") from e
     except ConfigError as e:

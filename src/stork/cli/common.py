@@ -1,4 +1,4 @@
-"""What every command that talks to a cluster shares: flags, the client, API errors."""
+"""What storkctl's commands share: Stork's argument checks, namespaces, the admin namespace."""
 
 from __future__ import annotations
 
@@ -6,30 +6,59 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+import httpx2
 from lightkube import ApiError, Client
+from lightkube.resources.core_v1 import ConfigMap, Namespace
 
-from stork.cli.errors import ServerError, UserError
-from stork.kube.config import KubeconfigError, make_client
+from stork.cli.command import Invocation
+from stork.cli.errors import UserError
+from stork.cli.goflags import boolean
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: Where Stork's controller records its ``--admin-namespace`` (``utils.GetAdminNamespace``).
+CONTROLLER_CONFIG = ("kube-system", "stork-controller-config", "admin-ns")
+DEFAULT_ADMIN_NAMESPACE = "kube-system"
+#: Stork's ``BindGetFlags`` (no short form).
+ALL_NAMESPACES = boolean(
+    "all-namespaces",
+    help="If present, list the requested object(s) across all namespaces.\n"
+    "Namespace in current context is ignored even if specified with --namespace.",
+)
+
 
 def cluster_options(fn: F) -> F:
-    """``--kubeconfig`` and ``--context``, as kubectl has them."""
+    """``--kubeconfig`` and ``--context`` of the ``stork`` commands, as kubectl has them."""
     fn = click.option("--context", help="kubeconfig context to use.")(fn)
     return click.option(
         "--kubeconfig", type=click.Path(dir_okay=False), help="Path to a kubeconfig."
     )(fn)
 
 
-def connect(kubeconfig: str | None, context: str | None) -> Client:
-    """A client for the chosen cluster; an unusable kubeconfig is a one-line error."""
+def exactly_one(args: list[str], what: str) -> str:
+    """Stork's check of commands that take one name."""
+    if len(args) != 1:
+        raise UserError(f"exactly one name needs to be provided for {what}")
+    return args[0]
+
+
+def is_not_found(e: httpx2.HTTPStatusError) -> bool:
+    """True for a 404 answer (an object, or a resource type, the server does not have)."""
+    return e.response.status_code == 404
+
+
+def namespaces(inv: Invocation) -> list[str]:
+    """Stork's ``GetAllNamespaces``: every namespace with ``--all-namespaces``, else ``-n``."""
+    if not inv.flag("all-namespaces"):
+        return [inv.namespace]
+    return sorted(str(n.metadata.name) for n in inv.client().list(Namespace) if n.metadata)
+
+
+def admin_namespace(client: Client) -> str:
+    """The controller's admin namespace as Stork's storkctl reads it (default kube-system)."""
+    namespace, name, key = CONTROLLER_CONFIG
     try:
-        return make_client(kubeconfig, context)
-    except KubeconfigError as e:
-        raise UserError(str(e)) from e
-
-
-def api_error(e: ApiError) -> ServerError:
-    """An API error printed as kubectl prints it."""
-    return ServerError(f"Error from server ({e.status.reason}): {e.status.message}")
+        config = client.get(ConfigMap, name, namespace=namespace)
+    except (ApiError, httpx2.HTTPError):  # as Stork: any failure means the default
+        return DEFAULT_ADMIN_NAMESPACE
+    return (config.data or {}).get(key) or DEFAULT_ADMIN_NAMESPACE
