@@ -32,7 +32,7 @@ class UserError(click.ClickException):
 
     def show(self, file: object = None) -> None:
         """Print kubectl-style: ``error: <message>`` on stderr."""
-        click.echo(f"error: {self.format_message()}", err=True)
+        _fatal(f"error: {self.format_message()}")
 
 
 class ServerError(UserError):
@@ -40,7 +40,12 @@ class ServerError(UserError):
 
     def show(self, file: object = None) -> None:
         """Print the message as it is, on stderr."""
-        click.echo(self.format_message(), err=True)
+        _fatal(self.format_message())
+
+
+def _fatal(message: str) -> None:
+    """kubectl's ``fatal``: the message on stderr, a newline added unless it ends in one."""
+    click.echo(message, err=True, nl=not message.endswith("\n"))
 
 
 class Exit(Exception):  # noqa: N818 - named as click's Exit, which it replaces here
