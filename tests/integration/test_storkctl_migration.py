@@ -31,15 +31,15 @@ from stork.cli import migration_cmd
 from stork.cli.output import rfc822
 from stork.kube.resources import ClusterPairResource, MigrationResource, MigrationScheduleResource
 from tests.integration.conftest import Clusters
-from tests.integration.storkctl_harness import (  # noqa: F401
+from tests.integration.storkctl_harness import (
     Storkctl,
     column,
     delete_quietly,
     patch_status,
     stored,
     tab,
-    utc,
 )
+from tests.integration.storkctl_harness import utc as utc  # the fixture, used by pytestmark
 
 pytestmark = pytest.mark.usefixtures("utc")
 API = "stork.libopenstorage.org/v1alpha1"

@@ -12,6 +12,7 @@ import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx2
 import pytest
 import yaml
 from lightkube import ApiError, Client
@@ -28,7 +29,8 @@ from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 
 from stork.kube.resources import MigrationScheduleResource, SchedulePolicyResource
 from tests.integration.conftest import Clusters
-from tests.integration.storkctl_harness import Storkctl, delete_quietly, stored, utc  # noqa: F401
+from tests.integration.storkctl_harness import Storkctl, delete_quietly, stored
+from tests.integration.storkctl_harness import utc as utc  # the fixture, used by pytestmark
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.usefixtures("utc")
@@ -396,8 +398,8 @@ def stork_schedule_kinds(clusters: Clusters) -> Iterator[Callable[[str, str, str
 def _created(client: Client, resource: Any, body: dict[str, Any]) -> bool:
     try:
         client.create(resource.from_dict(body))
-    except ApiError as e:
-        if e.status.code == 404:  # discovery of the new CRD not there yet
+    except httpx2.HTTPStatusError as e:
+        if e.response.status_code in (404, 503):  # the new CRD not served yet
             return False
         raise
     return True

@@ -23,6 +23,7 @@ from stork.cli.formatting import go_duration, rfc822
 from stork.cli.goflags import boolean, string, strings
 from stork.cli.goshape import MIGRATION, shaped
 from stork.cli.output import print_empty, print_result
+from stork.cli.writes import create_object
 from stork.failover.activation import activate_namespaces
 from stork.kube.resources import ClusterPairResource, MigrationResource, RuleResource
 
@@ -297,7 +298,7 @@ def create(inv: Invocation) -> None:
         validate(client, migration)
         return
     body = {"apiVersion": API_VERSION, "kind": "Migration", **migration}
-    client.create(MigrationResource.from_dict(body))
+    create_object(client, MigrationResource.from_dict(body))
     if inv.flag("wait"):
         wait(client, name, inv.namespace)
     else:

@@ -24,6 +24,7 @@ from stork.cli.formatting import duration, go_duration, rfc822
 from stork.cli.goflags import Flag, boolean, integer, mapping, string, strings
 from stork.cli.goshape import MIGRATION_SCHEDULE, SCHEDULE_POLICY, shaped
 from stork.cli.output import print_empty, print_result
+from stork.cli.writes import create_object
 from stork.kube.resources import (
     ClusterPairResource,
     MigrationScheduleResource,
@@ -237,8 +238,8 @@ def _policy_name(inv: Invocation, client: Client, name: str) -> str:
         )
         if not _exists(client, MigrationScheduleResource, name, inv.namespace):
             try:
-                client.create(
-                    SchedulePolicyResource.from_dict({"apiVersion": API_VERSION, **policy})
+                create_object(
+                    client, SchedulePolicyResource.from_dict({"apiVersion": API_VERSION, **policy})
                 )
             except httpx2.HTTPStatusError as e:
                 raise UserError(
@@ -260,7 +261,9 @@ def _policy_name(inv: Invocation, client: Client, name: str) -> str:
         SCHEDULE_POLICY,
     )
     try:
-        client.create(SchedulePolicyResource.from_dict({"apiVersion": API_VERSION, **default}))
+        create_object(
+            client, SchedulePolicyResource.from_dict({"apiVersion": API_VERSION, **default})
+        )
     except httpx2.HTTPStatusError as e:
         if e.response.status_code != 409:
             raise
@@ -345,10 +348,11 @@ def create(inv: Invocation) -> None:
         },
         MIGRATION_SCHEDULE,
     )
-    client.create(
+    create_object(
+        client,
         MigrationScheduleResource.from_dict(
             {"apiVersion": API_VERSION, "kind": "MigrationSchedule", **obj}
-        )
+        ),
     )
     click.echo(f"MigrationSchedule {name} created successfully")
 

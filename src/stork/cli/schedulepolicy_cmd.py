@@ -18,6 +18,7 @@ from stork.cli.errors import UserError, server_message
 from stork.cli.goflags import integer, string
 from stork.cli.goshape import SCHEDULE_POLICY, shaped
 from stork.cli.output import print_result
+from stork.cli.writes import create_object
 from stork.kube.resources import MigrationScheduleResource, SchedulePolicyResource
 from stork.schedule import POLICY_TYPES, RETAIN_DEFAULTS, PolicyError, next_trigger, validate_policy
 from stork.schedule.days import DAY_NAMES
@@ -163,7 +164,7 @@ def create(inv: Invocation) -> None:
         validate_policy(obj)
     except PolicyError as e:  # only our own timeZone check can still fail here
         raise UserError(str(e)) from e
-    inv.client().create(SchedulePolicyResource.from_dict(obj))
+    create_object(inv.client(), SchedulePolicyResource.from_dict(obj))
     click.echo(f"Schedule policy {name} created successfully")
 
 

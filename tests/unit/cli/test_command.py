@@ -249,3 +249,56 @@ def test_deprecated_endpoint_flags_make_create_clusterpair_do_nothing(kubeconfig
     assert result.exit_code == 0
     assert result.stdout == ""
     assert result.stderr == "Flag --src-ip has been deprecated, instead provide --src-ep\n"
+
+
+def test_TestCreateUniDirectionalClusterPairMissingParameters(
+    kubeconfig: Path, tmp_path: Path
+) -> None:
+    """Stork's test, with its temporary kubeconfig files (no cluster is reached)."""
+    src, dest, src_dup = (
+        tmp_path / "src.config",
+        tmp_path / "dest.config",
+        tmp_path / "srcDup.config",
+    )
+    src.write_text("source")
+    dest.write_text("destination")
+    src_dup.write_text("source")
+    base = ["create", "clusterpair", "uni-pair1", "-n", "test"]
+    cases = [
+        (
+            [*base, "--unidirectional"],
+            'error: missing parameter "src-kube-file" - Kubeconfig file missing for source cluster',
+        ),
+        (
+            [*base, "--src-kube-file", str(src), "--unidirectional"],
+            'error: missing parameter "dest-kube-file" - Kubeconfig file missing for destination cluster',
+        ),
+        (
+            [*base, "--src-kube-file", str(src), "--dest-kube-file", str(src), "-u"],
+            "error: source kubeconfig file and destination kubeconfig file should be different",
+        ),
+        (
+            [*base, "--src-kube-file", str(src), "--dest-kube-file", str(src_dup), "-u"],
+            "error: source kubeconfig and destination kubeconfig file should be different",
+        ),
+        (
+            [
+                *base,
+                "--src-kube-file",
+                str(src),
+                "--dest-kube-file",
+                str(src_dup),
+                "-u",
+                "--mode",
+                "xyz",
+            ],
+            "error: invalid mode xyz, mode value should either be async-dr, sync-dr or migration",
+        ),
+    ]
+    for args, first_line in cases:
+        result = storkctl(kubeconfig, *args)
+        assert (result.exit_code, result.stderr.splitlines()[0], result.stdout) == (
+            1,
+            first_line,
+            "",
+        )
