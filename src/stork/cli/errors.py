@@ -5,7 +5,7 @@
   reason; ``The <Kind> "<name>" is invalid: ...`` for a 422; ``error: You must be logged in to the
   server (...)`` for a 401);
 - an API server that kept answering 429 or 5xx, or that could not be reached, until the retry
-  deadline of ``stork.kube.transport`` ran out: ``error: ...`` saying so;
+  deadline ran out (``stork.kube.transport``; for creates ``writes``): ``error: ...`` saying so;
 - anything else (a defect): ``error: <type>: <message>``, still one line.
 """
 
@@ -79,8 +79,9 @@ def api_error_line(e: ApiError) -> str:
     status = e.status
     code = status.code or 0
     reason = status.reason or ""
-    method = e.response.request.method if e.response is not None else "GET"
-    if status_disposition(code, method) is Disposition.RETRY:
+    # 429 and 5xx were retried until the deadline (creates by ``writes``, the rest by the
+    # transport): say so, in one line.
+    if status_disposition(code, "GET") is Disposition.RETRY:
         return (
             f"error: the server kept answering {code} {reason} until storkctl gave up retrying: "
             f"{status_message(e)}"
@@ -126,7 +127,10 @@ def transport_error_line(e: httpx2.TransportError) -> str:
         )
     if isinstance(e, httpx2.TimeoutException):
         return f"error: the server {where} did not answer in time: {type(e).__name__}"
-    return f"error: unable to connect to the server {where}: {e or type(e).__name__}"
+    return (
+        f"error: unable to connect to the server {where} until storkctl gave up retrying: "
+        f"{e or type(e).__name__}"
+    )
 
 
 def exit_code_for(e: BaseException) -> int:
@@ -145,8 +149,15 @@ def exit_code_for(e: BaseException) -> int:
     if isinstance(e, ApiError):
         line = api_error_line(e)
     elif isinstance(e, httpx2.HTTPStatusError):
-        reason = "NotFound" if e.response.status_code == 404 else e.response.reason_phrase
-        line = f"Error from server ({reason}): {server_message(e)}"
+        code = e.response.status_code
+        if status_disposition(code, "GET") is Disposition.RETRY:
+            line = (
+                f"error: the server kept answering {code} {e.response.reason_phrase} until "
+                "storkctl gave up retrying"
+            )
+        else:
+            reason = "NotFound" if code == 404 else e.response.reason_phrase
+            line = f"Error from server ({reason}): {server_message(e)}"
     elif isinstance(e, httpx2.TransportError):
         line = transport_error_line(e)
     elif isinstance(e, KubeconfigError | ConfigError):
