@@ -11,7 +11,12 @@ refuses Stork's ``migratedDeployment``).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import signal
+import subprocess
+import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -40,6 +45,7 @@ from tests.integration.storkctl_harness import (
     tab,
 )
 from tests.integration.storkctl_harness import utc as utc  # the fixture, used by pytestmark
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.usefixtures("utc")
 API = "stork.libopenstorage.org/v1alpha1"
@@ -185,8 +191,6 @@ def test_TestGetMigrationsMultiple(
 def wait_alone(client: Client, mine: set[str]) -> None:
     """``--all-namespaces`` lists the whole cluster: wait until the Migrations of earlier tests'
     (deleted) namespaces are gone."""
-    from tests.waiting import wait_for
-
     wait_for(
         lambda: (
             {m["metadata"]["namespace"] for m in client.list(MigrationResource, namespace="*")}
@@ -763,3 +767,49 @@ def test_dry_run_and_file_only_check(
         1,
         'Error from server (NotFound): clusterpairs.stork.libopenstorage.org "nopair" not found',
     )
+
+
+def test_watch_prints_again_on_every_change_until_interrupted(
+    clusters: Clusters, storkctl: Storkctl, namespace: str
+) -> None:
+    create_and_verify(storkctl, clusters.source, "first", namespace, "p", ["a"])
+    env = {**os.environ, "KUBECONFIG": str(storkctl.kubeconfig), "TZ": "UTC"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stork.cli.storkctl_main",
+            "get",
+            "migrations",
+            "-w",
+            "-n",
+            namespace,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    lines: list[str] = []
+    out = proc.stdout
+    assert out is not None
+    reader = threading.Thread(target=lambda: lines.extend(iter(out.readline, "")), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: any(line.startswith("first ") for line in lines), 60, "the first table")
+        create_and_verify(storkctl, clusters.source, "second", namespace, "p", ["a"])
+        wait_for(
+            lambda: any(line.startswith("second ") for line in lines),
+            60,
+            "a table with the new migration",
+        )
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=30)
+    reader.join(timeout=10)
+    assert code == 130
+    assert proc.stderr is not None
+    assert "Traceback" not in proc.stderr.read()
+    assert (
+        lines.count(next(line for line in lines if line.startswith("NAME"))) >= 2
+    )  # printed again

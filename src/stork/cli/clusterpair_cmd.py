@@ -32,7 +32,7 @@ from stork.cli.clusterpair_spec import (
     stork_config,
 )
 from stork.cli.command import Command, Invocation
-from stork.cli.common import ALL_NAMESPACES, exactly_one
+from stork.cli.common import ALL_NAMESPACES, exactly_one, select, watch
 from stork.cli.errors import UserError
 from stork.cli.goflags import Flag, boolean, string
 from stork.cli.output import print_result, rfc822, to_yaml
@@ -103,27 +103,16 @@ def _row(pair: Mapping[str, Any]) -> list[str]:
 
 def get(inv: Invocation) -> None:
     """List ClusterPairs: NAME STORAGE-STATUS SCHEDULER-STATUS CREATED (-o wide: and more)."""
-    client, everywhere = inv.client(), inv.flag("all-namespaces")
-    if inv.args and not everywhere:
-        pairs = [
-            dict(client.get(ClusterPairResource, n, namespace=inv.namespace)) for n in inv.args
-        ]
-    else:
-        listed = client.list(ClusterPairResource, namespace="*" if everywhere else inv.namespace)
-        pairs = sorted(
-            (dict(p) for p in listed),
-            key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"]),
-        )
-        if inv.args:  # with --all-namespaces: the pairs of these names, each name somewhere
-            for missing in [n for n in inv.args if all(p["metadata"]["name"] != n for p in pairs)]:
-                client.get(ClusterPairResource, missing, namespace=inv.namespace)
-            pairs = [p for n in inv.args for p in pairs if p["metadata"]["name"] == n]
-    if inv.output == "wide":
-        print_result(
-            pairs, "table", (*COLUMNS, WIDE_COLUMN), lambda p: [*_row(p), insecure(p)], everywhere
-        )
-    else:
-        print_result(pairs, inv.output, COLUMNS, _row, everywhere)
+
+    def show() -> None:
+        pairs, everywhere = select(inv, ClusterPairResource), inv.flag("all-namespaces")
+        if inv.output == "wide":
+            wide = (*COLUMNS, WIDE_COLUMN)
+            print_result(pairs, "table", wide, lambda p: [*_row(p), insecure(p)], everywhere)
+        else:
+            print_result(pairs, inv.output, COLUMNS, _row, everywhere)
+
+    watch(inv, ClusterPairResource, show)
 
 
 def delete(inv: Invocation) -> None:

@@ -62,3 +62,37 @@ def admin_namespace(client: Client) -> str:
     except (ApiError, httpx2.HTTPError):  # as Stork: any failure means the default
         return DEFAULT_ADMIN_NAMESPACE
     return (config.data or {}).get(key) or DEFAULT_ADMIN_NAMESPACE
+
+
+def watch(inv: Invocation, resource: Any, show: Callable[[], None]) -> None:
+    """``-w``: print once, then again on every change of ``resource`` in the namespace.
+
+    Stork re-prints on every watch event too, but the list it fetched first (stale); here the
+    objects are read again each time. Runs until interrupted (Ctrl-C: exit code 130).
+    """
+    show()
+    if not inv.flag("watch"):
+        return
+    for _event, _obj in inv.client().watch(resource, namespace=inv.namespace):
+        show()
+
+
+def select(inv: Invocation, resource: Any) -> list[dict[str, Any]]:
+    """What a ``get`` shows: the names given (the first missing one is the error, as Stork's
+    CheckErr), else every object of ``-n`` (``--all-namespaces``: of all), by namespace and name.
+
+    With names and ``--all-namespaces``, every object of those names in any namespace, and a
+    name found nowhere is the error (Stork wants each name in every namespace).
+    """
+    client, names, everywhere = inv.client(), inv.args, bool(inv.values.get("all-namespaces"))
+    if names and not everywhere:
+        return [dict(client.get(resource, name, namespace=inv.namespace)) for name in names]
+    listed = client.list(resource, namespace="*" if everywhere else inv.namespace)
+    found = sorted(
+        (dict(o) for o in listed), key=lambda o: (o["metadata"]["namespace"], o["metadata"]["name"])
+    )
+    if not names:
+        return found
+    for missing in [n for n in names if all(o["metadata"]["name"] != n for o in found)]:
+        client.get(resource, missing, namespace=inv.namespace)  # raises NotFound
+    return [o for name in names for o in found if o["metadata"]["name"] == name]

@@ -17,7 +17,7 @@ from lightkube.resources.core_v1 import Namespace
 from stork.api.constants import API_VERSION
 from stork.api.timestamps import parse_time
 from stork.cli.command import Command, Invocation
-from stork.cli.common import ALL_NAMESPACES, is_not_found
+from stork.cli.common import ALL_NAMESPACES, is_not_found, namespaces, select, watch
 from stork.cli.errors import UserError
 from stork.cli.formatting import go_duration, rfc822
 from stork.cli.goflags import boolean, string, strings
@@ -129,30 +129,18 @@ def row(migration: Mapping[str, Any], now: dt.datetime | None = None) -> list[st
     ]
 
 
-def _migrations(inv: Invocation) -> list[dict[str, Any]]:
-    """The named migrations (the first missing one is the error) or all, in Stork's order."""
-    client, names, everywhere = inv.client(), inv.args, inv.flag("all-namespaces")
-    if names and not everywhere:
-        return [dict(client.get(MigrationResource, n, namespace=inv.namespace)) for n in names]
-    listed = client.list(MigrationResource, namespace="*" if everywhere else inv.namespace)
-    found = sorted(
-        (dict(m) for m in listed), key=lambda m: (m["metadata"]["namespace"], m["metadata"]["name"])
-    )
-    if names:  # with --all-namespaces: every migration of one of the names, each name somewhere
-        for missing in [n for n in names if all(m["metadata"]["name"] != n for m in found)]:
-            client.get(MigrationResource, missing, namespace=inv.namespace)
-        found = [m for n in names for m in found if m["metadata"]["name"] == n]
-    return found
-
-
 def get(inv: Invocation) -> None:
-    """List Migrations."""
-    found = _migrations(inv)
-    pair = inv.text("clusterpair")
-    if pair:
-        found = [m for m in found if (m.get("spec") or {}).get("clusterPair") == pair]
-    now = dt.datetime.now(dt.UTC)
-    print_result(found, inv.output, COLUMNS, lambda m: row(m, now), inv.flag("all-namespaces"))
+    """List Migrations (``-w``: and again on every change)."""
+
+    def show() -> None:
+        found = select(inv, MigrationResource)
+        pair = inv.text("clusterpair")
+        if pair:
+            found = [m for m in found if (m.get("spec") or {}).get("clusterPair") == pair]
+        now = dt.datetime.now(dt.UTC)
+        print_result(found, inv.output, COLUMNS, lambda m: row(m, now), inv.flag("all-namespaces"))
+
+    watch(inv, MigrationResource, show)
 
 
 def delete(inv: Invocation) -> None:
@@ -308,11 +296,9 @@ def create(inv: Invocation) -> None:
 def _activation(activate: bool) -> Any:
     def run(inv: Invocation) -> None:
         client = inv.client()
-        if inv.flag("all-namespaces"):
-            names = sorted(str(n.metadata.name) for n in client.list(Namespace) if n.metadata)
-        else:
+        if not inv.flag("all-namespaces"):
             client.get(Namespace, inv.namespace)  # a clear NotFound rather than nothing at all
-            names = [inv.namespace]
+        names = namespaces(inv)
         activate_namespaces(
             client, names, activate, click.echo, lambda line: click.echo(line, err=True)
         )

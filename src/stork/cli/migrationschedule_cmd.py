@@ -17,7 +17,7 @@ from lightkube.types import PatchType
 from stork.api.constants import API_VERSION, GROUP, VERSION
 from stork.api.timestamps import parse_time
 from stork.cli.command import Command, Invocation
-from stork.cli.common import ALL_NAMESPACES, admin_namespace, is_not_found
+from stork.cli.common import ALL_NAMESPACES, admin_namespace, is_not_found, select, watch
 from stork.cli.discovery import resource_kinds
 from stork.cli.errors import UserError, server_message
 from stork.cli.formatting import duration, go_duration, rfc822
@@ -391,34 +391,17 @@ def _row(schedule: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _schedules(inv: Invocation, names: list[str], all_namespaces: bool) -> list[dict[str, Any]]:
-    """The named schedules (the first missing one is the error), or all, in Stork's order."""
-    client = inv.client()
-    if names and not all_namespaces:
-        return [
-            dict(client.get(MigrationScheduleResource, n, namespace=inv.namespace)) for n in names
-        ]
-    found = [
-        dict(o)
-        for o in client.list(
-            MigrationScheduleResource, namespace="*" if all_namespaces else inv.namespace
-        )
-    ]
-    found.sort(key=lambda o: (o["metadata"]["namespace"], o["metadata"]["name"]))
-    if names:  # with --all-namespaces: every schedule of one of the names, each name somewhere
-        for missing in [n for n in names if all(o["metadata"]["name"] != n for o in found)]:
-            client.get(MigrationScheduleResource, missing, namespace=inv.namespace)
-        found = [o for n in names for o in found if o["metadata"]["name"] == n]
-    return found
-
-
 def get(inv: Invocation) -> None:
-    """List MigrationSchedules."""
-    found = _schedules(inv, inv.args, inv.flag("all-namespaces"))
-    pair = inv.text("clusterpair")
-    if pair:
-        found = [o for o in found if _template_pair(o) == pair]
-    print_result(found, inv.output, COLUMNS, _row, inv.flag("all-namespaces"))
+    """List MigrationSchedules (``-w``: and again on every change)."""
+
+    def show() -> None:
+        found = select(inv, MigrationScheduleResource)
+        pair = inv.text("clusterpair")
+        if pair:
+            found = [o for o in found if _template_pair(o) == pair]
+        print_result(found, inv.output, COLUMNS, _row, inv.flag("all-namespaces"))
+
+    watch(inv, MigrationScheduleResource, show)
 
 
 def _of_pair(inv: Invocation) -> list[dict[str, Any]]:
@@ -427,7 +410,11 @@ def _of_pair(inv: Invocation) -> list[dict[str, Any]]:
     if not pair:
         if not inv.args:
             raise UserError(NEED_NAME)
-        return _schedules(inv, inv.args, False)
+        client = inv.client()
+        return [
+            dict(client.get(MigrationScheduleResource, n, namespace=inv.namespace))
+            for n in inv.args
+        ]
     listed = inv.client().list(MigrationScheduleResource, namespace=inv.namespace)
     found = sorted((dict(o) for o in listed), key=lambda o: o["metadata"]["name"])
     return [o for o in found if _template_pair(o) == pair]
