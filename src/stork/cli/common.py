@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import click
@@ -13,6 +13,7 @@ from lightkube.resources.core_v1 import ConfigMap, Namespace
 from stork.cli.command import Invocation
 from stork.cli.errors import UserError
 from stork.cli.goflags import boolean
+from stork.cli.output import NO_RESOURCES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -96,3 +97,35 @@ def select(inv: Invocation, resource: Any) -> list[dict[str, Any]]:
     for missing in [n for n in names if all(o["metadata"]["name"] != n for o in found)]:
         client.get(resource, missing, namespace=inv.namespace)  # raises NotFound
     return [o for name in names for o in found if o["metadata"]["name"] == name]
+
+
+def of_pair(
+    inv: Invocation, resource: Any, pair_of: Callable[[Mapping[str, Any]], str]
+) -> list[dict[str, Any]]:
+    """The objects of ``-n`` whose ClusterPair (``pair_of``) is ``-c/--clusterPair``, by name."""
+    listed = inv.client().list(resource, namespace=inv.namespace)
+    found = sorted((dict(o) for o in listed), key=lambda o: str(o["metadata"]["name"]))
+    return [o for o in found if pair_of(o) == inv.text("clusterPair")]
+
+
+def delete_each(
+    inv: Invocation,
+    resource: Any,
+    kind: str,
+    pair_of: Callable[[Mapping[str, Any]], str],
+    need_name: str,
+) -> None:
+    """Stork's ``delete migrations|migrationschedules``: the names given, or every object of
+    ``-c PAIR`` ("No resources found." when there is none); the first failure stops."""
+    if inv.text("clusterPair"):
+        names = [str(o["metadata"]["name"]) for o in of_pair(inv, resource, pair_of)]
+    elif inv.args:
+        names = inv.args
+    else:
+        raise UserError(need_name)
+    if not names:
+        click.echo(NO_RESOURCES)
+        return
+    for name in names:
+        inv.client().delete(resource, name, namespace=inv.namespace)
+        click.echo(f"{kind} {name} deleted successfully")

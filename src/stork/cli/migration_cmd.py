@@ -17,12 +17,19 @@ from lightkube.resources.core_v1 import Namespace
 from stork.api.constants import API_VERSION
 from stork.api.timestamps import parse_time
 from stork.cli.command import Command, Invocation
-from stork.cli.common import ALL_NAMESPACES, is_not_found, namespaces, select, watch
+from stork.cli.common import (
+    ALL_NAMESPACES,
+    delete_each,
+    is_not_found,
+    namespaces,
+    select,
+    watch,
+)
 from stork.cli.errors import UserError
 from stork.cli.formatting import go_duration, rfc822
 from stork.cli.goflags import boolean, string, strings
 from stork.cli.goshape import MIGRATION, shaped
-from stork.cli.output import print_empty, print_result
+from stork.cli.output import print_result
 from stork.cli.writes import create_object
 from stork.failover.activation import activate_namespaces
 from stork.kube.resources import ClusterPairResource, MigrationResource, RuleResource
@@ -136,33 +143,21 @@ def get(inv: Invocation) -> None:
         found = select(inv, MigrationResource)
         pair = inv.text("clusterpair")
         if pair:
-            found = [m for m in found if (m.get("spec") or {}).get("clusterPair") == pair]
+            found = [m for m in found if _pair_of(m) == pair]
         now = dt.datetime.now(dt.UTC)
         print_result(found, inv.output, COLUMNS, lambda m: row(m, now), inv.flag("all-namespaces"))
 
     watch(inv, MigrationResource, show)
 
 
+def _pair_of(migration: Mapping[str, Any]) -> str:
+    return str((migration.get("spec") or {}).get("clusterPair") or "")
+
+
 def delete(inv: Invocation) -> None:
     """Delete Migrations: the names given, or every one of ``-c PAIR`` (destination untouched)."""
-    pair = inv.text("clusterPair")
-    if not pair:
-        if not inv.args:
-            raise UserError("at least one argument needs to be provided for migration name")
-        names = inv.args
-    else:
-        listed = inv.client().list(MigrationResource, namespace=inv.namespace)
-        names = sorted(
-            str(m["metadata"]["name"])
-            for m in listed
-            if (m.get("spec") or {}).get("clusterPair") == pair
-        )
-    if not names:
-        print_empty()
-        return
-    for name in names:
-        inv.client().delete(MigrationResource, name, namespace=inv.namespace)
-        click.echo(f"Migration {name} deleted successfully")
+    need = "at least one argument needs to be provided for migration name"
+    delete_each(inv, MigrationResource, "Migration", _pair_of, need)
 
 
 def _rule_check(client: Client, name: str, namespace: str) -> str:

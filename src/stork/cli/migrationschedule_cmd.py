@@ -17,7 +17,15 @@ from lightkube.types import PatchType
 from stork.api.constants import API_VERSION, GROUP, VERSION
 from stork.api.timestamps import parse_time
 from stork.cli.command import Command, Invocation
-from stork.cli.common import ALL_NAMESPACES, admin_namespace, is_not_found, select, watch
+from stork.cli.common import (
+    ALL_NAMESPACES,
+    admin_namespace,
+    delete_each,
+    is_not_found,
+    of_pair,
+    select,
+    watch,
+)
 from stork.cli.discovery import resource_kinds
 from stork.cli.errors import UserError, server_message
 from stork.cli.formatting import duration, go_duration, rfc822
@@ -406,32 +414,16 @@ def get(inv: Invocation) -> None:
 
 def _of_pair(inv: Invocation) -> list[dict[str, Any]]:
     """The schedules of ``-c PAIR`` in the namespace, or the names given."""
-    pair = inv.text("clusterPair")
-    if not pair:
-        if not inv.args:
-            raise UserError(NEED_NAME)
-        client = inv.client()
-        return [
-            dict(client.get(MigrationScheduleResource, n, namespace=inv.namespace))
-            for n in inv.args
-        ]
-    listed = inv.client().list(MigrationScheduleResource, namespace=inv.namespace)
-    found = sorted((dict(o) for o in listed), key=lambda o: o["metadata"]["name"])
-    return [o for o in found if _template_pair(o) == pair]
+    if inv.text("clusterPair"):
+        return of_pair(inv, MigrationScheduleResource, _template_pair)
+    if not inv.args:
+        raise UserError(NEED_NAME)
+    return select(inv, MigrationScheduleResource)
 
 
 def delete(inv: Invocation) -> None:
     """Delete MigrationSchedules: the names given, or every one of ``-c PAIR``."""
-    pair = inv.text("clusterPair")
-    if not pair and not inv.args:
-        raise UserError(NEED_NAME)
-    names = [o["metadata"]["name"] for o in _of_pair(inv)] if pair else inv.args
-    if not names:
-        print_empty()
-        return
-    for name in names:
-        inv.client().delete(MigrationScheduleResource, name, namespace=inv.namespace)
-        click.echo(f"MigrationSchedule {name} deleted successfully")
+    delete_each(inv, MigrationScheduleResource, "MigrationSchedule", _template_pair, NEED_NAME)
 
 
 def _set_suspend(value: bool, action: str) -> Callable[[Invocation], None]:
