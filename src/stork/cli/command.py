@@ -128,6 +128,8 @@ class Command:
     hidden: bool = False
     needs_cluster: bool = True
     children: list[Command] = field(default_factory=list)
+    #: cobra's ``Deprecated``: hidden from help, said when the command itself runs.
+    deprecated: str = ""
 
     def add(self, *commands: Command) -> None:
         """Attach sub-commands."""
@@ -268,6 +270,9 @@ def _flag_error(path: Sequence[Command], error: FlagError) -> int:
 
 def dispatch(root: Command, argv: Sequence[str]) -> int:
     """Run the command ``argv`` names; the process's exit code (messages already printed)."""
+    if argv[:1] == ["help"]:  # cobra's help command: `storkctl help get migrations`
+        click.echo(help_text(find(root, argv[1:])[0]), nl=False)
+        return 0
     path, args = find(root, argv)
     command = path[-1]
     if command.run is None and len(path) == 1:
@@ -286,6 +291,8 @@ def dispatch(root: Command, argv: Sequence[str]) -> int:
         return _flag_error(path, e)
     for warning in parsed.warnings:
         click.echo(warning, err=True)
+    if command.deprecated:
+        click.echo(f'Command "{command.name}" is deprecated, {command.deprecated}', err=True)
     if parsed.help or command.run is None:
         click.echo(help_text(path), nl=False)
         return 0

@@ -32,7 +32,12 @@ def _verbs() -> dict[str, Command]:
         "activate": Command("activate", "Activate resources"),
         "deactivate": Command("deactivate", "Deactivate resources"),
         # Stork marks `generate` deprecated ("use command "create" instead."): hidden, still works.
-        "generate": Command("generate", "Generate stork specs", hidden=True),
+        "generate": Command(
+            "generate",
+            "Generate stork specs",
+            hidden=True,
+            deprecated='use command "create" instead.',
+        ),
         "suspend": Command("suspend", "Suspend schedules"),
         "resume": Command("resume", "Resume schedules"),
     }

@@ -302,3 +302,23 @@ def test_TestCreateUniDirectionalClusterPairMissingParameters(
             first_line,
             "",
         )
+
+
+def test_TestVersion(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(cli, ["version"], env={"KUBECONFIG": str(tmp_path / "none")})
+    assert (result.exit_code, result.stdout) == (0, f"storkctl Version: {version('stork-py')}\n")
+
+
+def test_help_command_and_deprecated_generate(kubeconfig: Path) -> None:
+    shown = storkctl(kubeconfig, "help", "get", "migrations")
+    assert shown.exit_code == 0
+    assert shown.stdout.startswith(
+        "Get migration resources\n\nUsage:\n  storkctl get migrations [flags]\n"
+    )
+    group = storkctl(kubeconfig, "generate")  # the deprecated group itself says so (cobra)
+    assert group.exit_code == 0
+    assert group.stderr == 'Command "generate" is deprecated, use command "create" instead.\n'
+    leaf = storkctl(kubeconfig, "generate", "clusterpair", "Bad_Name")  # its leaves do not
+    assert leaf.stderr.startswith('error: the Name "Bad_Name" is not valid')
