@@ -963,3 +963,77 @@ def test_TestSuspendResumeMigrationSchedule(
         == "No resources found.\n"
     )
     assert not suspended(name1)
+
+
+def test_every_flag_stored_as_stork_stores_it(
+    clusters: Clusters, storkctl: Storkctl, env: Env
+) -> None:
+    ns = env.ns("all")
+    env.pair("clusterpair1", ns, "async-dr")
+    env.policy("testpolicy", 1)
+    args = [
+        "create",
+        "migrationschedule",
+        "all",
+        "-n",
+        ns,
+        "-c",
+        "clusterpair1",
+        "-s",
+        "testpolicy",
+        "--namespaces",
+        ns,
+        "--exclude-resources=false",
+        "--exclude-volumes",
+        "-a",
+        "--ignore-owner-references-check",
+        "--purge-deleted-resources=true",
+        "--skip-service-update",
+        "--include-network-policy-with-cidr",
+        "--disable-skip-deleted-namespaces",
+        "--pre-exec-rule",
+        "pre",
+        "--post-exec-rule",
+        "post",
+        "--suspend=false",
+        "--disable-auto-suspend",
+        "--annotations",
+        "a=1,b=2",
+        "--include-jobs",
+        "--selectors",
+        "app=web",
+        "--exclude-selectors",
+        "skip=yes",
+        "--exclude-resource-types",
+        "deploy,PersistentVolumeClaim",
+        "--exclude-resource-types",
+        "cm",
+    ]
+    assert storkctl.ok(*args) == "MigrationSchedule all created successfully\n"
+    schedule = stored(clusters.source, MigrationScheduleResource, "all", ns)
+    assert schedule["metadata"]["annotations"] == {"a": "1", "b": "2"}
+    assert (schedule["spec"]["suspend"], schedule["spec"]["autoSuspend"]) == (False, False)
+    assert schedule["spec"]["template"]["spec"] == {
+        "clusterPair": "clusterpair1",
+        "adminClusterPair": "",
+        "namespaces": [ns],
+        "namespaceSelectors": None,
+        "includeResources": True,
+        "includeVolumes": False,
+        "startApplications": True,
+        "purgeDeletedResources": True,
+        "skipServiceUpdate": True,
+        "includeNetworkPolicyWithCIDR": True,
+        "selectors": {"app": "web"},
+        "excludeSelectors": {"skip": "yes"},
+        "preExecRule": "pre",
+        "postExecRule": "post",
+        "includeOptionalResourceTypes": ["Job"],
+        "skipDeletedNamespaces": False,
+        "transformSpecs": None,
+        "ignoreOwnerReferencesCheck": True,
+        "excludeResourceTypes": ["Deployment", "PersistentVolumeClaim", "ConfigMap"],  # Kinds
+    }
+    assert storkctl.fails(*args[:9], "--exclude-resource-types", "bogus", "--namespaces", ns) == (
+        "error: error getting k8s resource type for input resourcetype: bogus"
+    )

@@ -97,12 +97,16 @@ class Invocation:
         """``-o`` as given (checked only where something is printed, as Stork does)."""
         return self.text("output")
 
+    def cluster_config(self) -> SingleConfig:
+        """The kubeconfig context the global flags name (loaded once)."""
+        if self.config is None:
+            self.config = _load(self)
+        return self.config
+
     def client(self) -> Client:
         """A client of the cluster the kubeconfig names (one per invocation)."""
         if self._client is None:
-            config = self.config or _load(self)
-            self.config = config
-            self._client = client_for_config(config)
+            self._client = client_for_config(self.cluster_config())
         return self._client
 
     def close(self) -> None:

@@ -11,9 +11,7 @@ from stork.kube.config import http_client_for_config
 
 def _preferred_resources(inv: Invocation) -> list[dict[str, Any]]:
     """client-go's ``ServerPreferredResources``: core v1, then each group's preferred version."""
-    inv.client()  # loads the configuration
-    assert inv.config is not None
-    with http_client_for_config(inv.config) as http:
+    with http_client_for_config(inv.cluster_config()) as http:
         core = http.get("/api/v1")
         core.raise_for_status()
         resources: list[dict[str, Any]] = list(core.json().get("resources") or [])

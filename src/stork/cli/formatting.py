@@ -1,13 +1,8 @@
-"""Stork's printed formats: Go durations; dates and ``-o`` output live in ``output``."""
+"""Go's ``time.Duration.String()`` as storkctl prints durations (dates: ``output.rfc822``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-
-from stork.api.timestamps import parse_time
-from stork.cli.output import print_objects, rfc822, to_yaml
-
-__all__ = ["duration", "go_duration", "parse_time", "print_objects", "rfc822", "to_yaml"]
 
 _SECOND = 1_000_000_000
 _MAX_NS = (1 << 63) - 1

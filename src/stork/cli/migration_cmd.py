@@ -26,10 +26,10 @@ from stork.cli.common import (
     watch,
 )
 from stork.cli.errors import UserError
-from stork.cli.formatting import go_duration, rfc822
+from stork.cli.formatting import go_duration
 from stork.cli.goflags import boolean, string, strings
 from stork.cli.goshape import MIGRATION, shaped
-from stork.cli.output import print_result
+from stork.cli.output import print_result, rfc822
 from stork.cli.writes import create_object
 from stork.failover.activation import activate_namespaces
 from stork.kube.resources import ClusterPairResource, MigrationResource, RuleResource

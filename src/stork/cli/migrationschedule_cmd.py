@@ -28,10 +28,10 @@ from stork.cli.common import (
 )
 from stork.cli.discovery import resource_kinds
 from stork.cli.errors import UserError, server_message
-from stork.cli.formatting import duration, go_duration, rfc822
+from stork.cli.formatting import duration, go_duration
 from stork.cli.goflags import Flag, boolean, integer, mapping, string, strings
 from stork.cli.goshape import MIGRATION_SCHEDULE, SCHEDULE_POLICY, shaped
-from stork.cli.output import print_empty, print_result
+from stork.cli.output import print_empty, print_result, rfc822
 from stork.cli.writes import create_object
 from stork.kube.resources import (
     ClusterPairResource,

@@ -115,6 +115,27 @@ def test_unknown_root_command_and_group_help(kubeconfig: Path) -> None:
         ),
         (["suspend", "migrationschedules", "-c"], "Error: flag needs an argument: 'c' in -c"),
         (["delete", "sp", "--kubeconfig"], "Error: flag needs an argument: --kubeconfig"),
+        (
+            ["activate", "migrations", "-a=maybe"],
+            'Error: invalid argument "maybe" for "-a, --all-namespaces" flag: strconv.ParseBool: '
+            'parsing "maybe": invalid syntax',
+        ),
+        (["deactivate", "migrations", "-x"], "Error: unknown shorthand flag: 'x' in -x"),
+        (["get", "schedulepolicy", "--all-namespaces"], "Error: unknown flag: --all-namespaces"),
+        (
+            ["resume", "migrationschedules", "--clusterpair", "p"],
+            "Error: unknown flag: --clusterpair",
+        ),
+        (
+            ["generate", "clusterpair", "p", "--secret=maybe"],
+            'Error: invalid argument "maybe" for "--secret" flag: strconv.ParseBool: parsing '
+            '"maybe": invalid syntax',
+        ),
+        (
+            ["create", "migrationschedule", "s", "--annotations", "novalue"],
+            'Error: invalid argument "novalue" for "--annotations" flag: novalue must be formatted '
+            "as key=value",
+        ),
     ],
 )
 def test_flag_errors_are_cobras(kubeconfig: Path, args: list[str], first_line: str) -> None:
