@@ -78,13 +78,24 @@ def watch(inv: Invocation, resource: Any, show: Callable[[], None]) -> None:
         show()
 
 
-def select(inv: Invocation, resource: Any) -> list[dict[str, Any]]:
+def select(
+    inv: Invocation, resource: Any, pair_of: Callable[[Mapping[str, Any]], str] | None = None
+) -> list[dict[str, Any]]:
     """What a ``get`` shows: the names given (the first missing one is the error, as Stork's
-    CheckErr), else every object of ``-n`` (``--all-namespaces``: of all), by namespace and name.
+    CheckErr), else every object of ``-n`` (``--all-namespaces``: of all), by namespace and name;
+    with ``pair_of``, only those of ``-c/--clusterpair`` when it is given.
 
     With names and ``--all-namespaces``, every object of those names in any namespace, and a
     name found nowhere is the error (Stork wants each name in every namespace).
     """
+    found = _selected(inv, resource)
+    pair = inv.values.get("clusterpair")
+    if pair_of is None or not pair:
+        return found
+    return [o for o in found if pair_of(o) == pair]
+
+
+def _selected(inv: Invocation, resource: Any) -> list[dict[str, Any]]:
     client, names, everywhere = inv.client(), inv.args, bool(inv.values.get("all-namespaces"))
     if names and not everywhere:
         return [dict(client.get(resource, name, namespace=inv.namespace)) for name in names]

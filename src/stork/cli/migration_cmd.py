@@ -140,11 +140,7 @@ def get(inv: Invocation) -> None:
     """List Migrations (``-w``: and again on every change)."""
 
     def show() -> None:
-        found = select(inv, MigrationResource)
-        pair = inv.text("clusterpair")
-        if pair:
-            found = [m for m in found if _pair_of(m) == pair]
-        now = dt.datetime.now(dt.UTC)
+        found, now = select(inv, MigrationResource, _pair_of), dt.datetime.now(dt.UTC)
         print_result(found, inv.output, COLUMNS, lambda m: row(m, now), inv.flag("all-namespaces"))
 
     watch(inv, MigrationResource, show)

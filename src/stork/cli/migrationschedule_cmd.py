@@ -403,10 +403,7 @@ def get(inv: Invocation) -> None:
     """List MigrationSchedules (``-w``: and again on every change)."""
 
     def show() -> None:
-        found = select(inv, MigrationScheduleResource)
-        pair = inv.text("clusterpair")
-        if pair:
-            found = [o for o in found if _template_pair(o) == pair]
+        found = select(inv, MigrationScheduleResource, _template_pair)
         print_result(found, inv.output, COLUMNS, _row, inv.flag("all-namespaces"))
 
     watch(inv, MigrationScheduleResource, show)
