@@ -160,7 +160,7 @@ def wait_migration(clusters: Clusters, namespace: str, name: str, timeout: float
 
 def run_migration(clusters: Clusters, namespace: str, name: str, **spec: Any) -> dict[str, Any]:
     create_migration(clusters, namespace, name, **spec)
-    return wait_migration(clusters, namespace, name, 60)
+    return wait_migration(clusters, namespace, name, 120)
 
 
 def versions(client: Client, namespace: str, migrated: set[tuple[str, str]]) -> dict[str, str]:
