@@ -38,6 +38,8 @@ from stork.migration.transform._objects import (
     string_map,
     with_metadata_map,
 )
+from stork.migration.transform.metadata import clean_metadata
+from stork.migration.transform.service import clear_service_addresses
 
 TRANSFORMED_ANNOTATION = "stork.libopenstorage.org/resourcetransformation-name"
 OPERATIONS = ("add", "modify", "delete")
@@ -239,4 +241,26 @@ def transform_resource(obj: Mapping[str, Any], transforms: Iterable[KindTransfor
                 raise ResourceTransformError(
                     f"error updating {transform.kind} resource {meta.get('name')}: {e}"
                 ) from None
+    return out
+
+
+#: Prefix of the generated names of dry-run objects (Stork's temporary namespace prefix).
+DRY_RUN_PREFIX = "stork-transform-"
+
+
+def dry_run_body(obj: Mapping[str, Any], transform: KindTransform, namespace: str) -> Obj:
+    """What the ResourceTransformation controller dry-runs for a source object: the object as
+    it travels (metadata cleaned, a Service's addresses and node ports left to the cluster),
+    transformed, under a generated name in ``namespace`` (so that neither an existing copy
+    nor a port of the original clashes with it). Raises ResourceTransformError."""
+    out = clear_service_addresses(clean_metadata(obj), skip_service_update=False)
+    ports = get_path(out, ("spec", "ports"))
+    if group_kind(out) == ("", "Service") and isinstance(ports, list):
+        bare = [
+            {k: v for k, v in p.items() if k != "nodePort"} for p in ports if isinstance(p, Mapping)
+        ]
+        out["spec"] = {**out["spec"], "ports": bare}
+    out = apply_kind_transform(out, transform)
+    meta = {k: v for k, v in out["metadata"].items() if k not in ("name", "namespace")}
+    out["metadata"] = {**meta, "generateName": DRY_RUN_PREFIX, "namespace": namespace}
     return out
