@@ -70,7 +70,8 @@ def _couchbase(kind: str, **more: Any) -> dict[str, Any]:
 
 _REPLICAS = ("spec.replicas", "int", "")
 
-#: Stork's built-in registrations (``appregistration.GetSupportedCRD``), by object name.
+#: Stork's built-in registrations (``appregistration.GetSupportedCRD``), by object name, and
+#: prometheus-operator's Alertmanager.
 BUILTIN_RESOURCES: dict[str, list[dict[str, Any]]] = {
     "ibm": [
         _resource("ibp.com", "v1alpha1", kind, _REPLICAS)
@@ -113,7 +114,11 @@ BUILTIN_RESOURCES: dict[str, list[dict[str, Any]]] = {
     "perconadb": [
         _resource("pxc.percona.com", "v1", "PerconaXtraDBCluster", ("spec.pause", "bool", ""))
     ],
-    "prometheus": [_resource("monitoring.coreos.com", "v1", "Prometheus", _REPLICAS)],
+    # Alertmanager beyond Stork's list: kube-prometheus runs one beside every Prometheus.
+    "prometheus": [
+        _resource("monitoring.coreos.com", "v1", "Prometheus", _REPLICAS),
+        _resource("monitoring.coreos.com", "v1", "Alertmanager", _REPLICAS),
+    ],
     "kafka": [
         _resource("kafka.strimzi.io", "v1beta2", "Kafka", ("spec.kafka.replicas", "int", ""))
     ],
