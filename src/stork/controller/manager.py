@@ -191,7 +191,12 @@ def wire(
     schedules = Controller(
         informers,
         MigrationScheduleReconciler(
-            client, events, SystemClock(), destinations, zone(options.time_zone)
+            client,
+            events,
+            SystemClock(),
+            destinations,
+            zone(options.time_zone),
+            remote_check_seconds=options.pair_check_interval,
         ),
         metrics=metrics,
     )

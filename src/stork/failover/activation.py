@@ -27,7 +27,7 @@ from stork.failover.parked import (
     apply_webhook_records,
     custom_resource_kinds,
 )
-from stork.kube.resources import MigrationScheduleResource
+from stork.kube.resources import MigrationScheduleResource, status_target
 from stork.migration.transform import CRONJOB_SUSPEND_ANNOTATION, MIGRATION_REPLICAS_ANNOTATION
 from stork.migration.transform.pipeline import MIGRATION_NAMESPACE_ANNOTATION
 
@@ -121,7 +121,7 @@ def mark_schedules(
             if not activate and not static:
                 continue
             client.patch(
-                MigrationScheduleResource.Status,
+                status_target(MigrationScheduleResource),
                 meta["name"],
                 {"status": {"applicationActivated": activate}},
                 namespace=ns,
