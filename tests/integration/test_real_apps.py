@@ -26,7 +26,7 @@ from lightkube.generic_resource import create_namespaced_resource
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.admissionregistration_v1 import ValidatingWebhookConfiguration
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
-from lightkube.resources.apps_v1 import DaemonSet
+from lightkube.resources.apps_v1 import DaemonSet, StatefulSet
 from lightkube.resources.batch_v1 import Job
 from lightkube.resources.core_v1 import ConfigMap, Namespace, Service
 
@@ -166,6 +166,14 @@ def test_real_apps_arrive_whole_stay_parked_and_activate_exactly(
     assert parked_record(dest.get(Job, "db-migrate", namespace=ns)) == [
         {"path": ["spec", "suspend"], "original": False, "parked": True}
     ]
+    # Both spellings of the replica record (Stork's storkctl reads stork.libopenstorage.org/).
+    db = dest.get(StatefulSet, "db", namespace=ns)
+    assert db.spec is not None
+    assert db.spec.replicas == 0
+    assert db.metadata is not None
+    assert db.metadata.annotations is not None
+    assert db.metadata.annotations["stork.openstorage.org/migrationReplicas"] == "3"
+    assert db.metadata.annotations["stork.libopenstorage.org/migrationReplicas"] == "3"
     webhook_reason = ledger[("ValidatingWebhookConfiguration", f"guard.{ns}.fixture.example")]
     assert webhook_reason == (
         'Resource migrated successfully; parked on the standby: webhooks[0].failurePolicy "Fail"'
@@ -199,6 +207,7 @@ def test_real_apps_arrive_whole_stay_parked_and_activate_exactly(
 
     # activate restores every recorded original exactly ...
     out = storkctl(clusters, "activate", "migrations", "-n", ns)
+    assert f"Updated replicas for statefulset {ns}/db to 3" in out
     assert f"Restored spec.suspend of job {ns}/db-migrate" in out
     assert f"Restored spec.template.spec.nodeSelector of daemonset {ns}/node-agent" in out
     assert f"Restored spec.replicas of prometheus {ns}/main" in out

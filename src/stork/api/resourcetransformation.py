@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from stork.api.base import Conditions, KubeObject, OpenStorkModel
+from stork.api.base import Conditions, KubeObject, ObjectOutcome, OpenStorkModel
 
 
 class ResourcePaths(OpenStorkModel):
@@ -30,16 +30,9 @@ class ResourceTransformationSpec(OpenStorkModel):
     transform_specs: list[TransformSpecs] | None = None
 
 
-class TransformResourceInfo(OpenStorkModel):
+class TransformResourceInfo(ObjectOutcome):
     """One object the dry run tried, and how it went."""
 
-    name: str | None = None
-    namespace: str | None = None
-    group: str | None = None
-    version: str | None = None
-    kind: str | None = None
-    status: str | None = None
-    reason: str | None = None
     specs: TransformSpecs | None = None
 
 

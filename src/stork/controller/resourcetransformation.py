@@ -23,11 +23,15 @@ from typing import Any
 import httpx2
 from lightkube import ApiError, AsyncClient
 
-from stork.api.constants import FIELD_MANAGER, GROUP, VERSION, ClusterPairStatus
+from stork.api.constants import FIELD_MANAGER, ClusterPairStatus
 from stork.controller.clients import DestinationClients
 from stork.kube.discovery import NAMESPACES, ResourceType, discover
 from stork.kube.pairconfig import PairConfigError
-from stork.kube.resources import ClusterPairResource, ResourceTransformationResource
+from stork.kube.resources import (
+    ClusterPairResource,
+    ResourceTransformationResource,
+    status_target,
+)
 from stork.kube.rest import Rest, RestError, collection_path, object_path
 from stork.migration.spec import label_selector
 from stork.migration.transform import (
@@ -41,12 +45,10 @@ from stork.runtime.conditions import set_condition
 from stork.runtime.controller import Mapper
 from stork.runtime.events import NORMAL, WARNING, EventRecorder
 from stork.runtime.informer import ObjectKey
+from stork.runtime.status import merge_status
 
 log = logging.getLogger(__name__)
 
-RESOURCE_TRANSFORMATIONS = ResourceType(
-    GROUP, VERSION, "ResourceTransformation", "resourcetransformations", True
-)
 IN_PROGRESS, READY, FAILED = "InProgress", "Ready", "Failed"
 #: Seconds between two looks while no Ready ClusterPair can run the dry run (Stork: 10 s).
 NO_PAIR_REQUEUE = 10.0
@@ -199,14 +201,11 @@ class ResourceTransformationReconciler:
                 _now(),
             )
         try:
-            await self._source.request(
-                "PATCH",
-                object_path(RESOURCE_TRANSFORMATIONS, key[0], key[1]) + "/status",
-                body={"status": body},
-                content_type="application/merge-patch+json",
+            await merge_status(
+                self._client, status_target(ResourceTransformationResource), key, body
             )
-        except RestError as e:
-            if e.status != 404:
+        except ApiError as e:
+            if e.status.code != 404:  # deleted meanwhile: nothing to record
                 raise
 
     async def _target_namespace(self, pair: _Pair, namespace: str) -> str:

@@ -81,6 +81,26 @@ def _update(
     return f"{'Restored' if activate else 'Parked'} {', '.join(paths)} of "
 
 
+def _apply(
+    client: Client,
+    resource: Any,
+    obj: dict[str, Any],
+    activate: bool,
+    scope: Collection[str] | None,
+    what: str,
+    say: Say,
+    warn: Say,
+) -> None:
+    """Update one object, saying what changed (or why it could not)."""
+    try:
+        done = _update(client, resource, obj, activate, scope)
+    except ApiError as e:
+        warn(f"Error updating {what}: {e.status.message}")
+        return
+    if done:
+        say(done + what)
+
+
 def apply_records(
     client: Client,
     namespace: str,
@@ -106,14 +126,16 @@ def apply_records(
             schedule_ns = schedule_ns or (meta.get("annotations") or {}).get(
                 MIGRATION_NAMESPACE_ANNOTATION
             )
-            what = f"{label} {namespace}/{meta.get('name')}"
-            try:
-                done = _update(client, resource, obj, activate, None)
-            except ApiError as e:
-                warn(f"Error updating {what}: {e.status.message}")
-                continue
-            if done:
-                say(done + what)
+            _apply(
+                client,
+                resource,
+                obj,
+                activate,
+                None,
+                f"{label} {namespace}/{meta.get('name')}",
+                say,
+                warn,
+            )
     return schedule_ns
 
 
@@ -126,10 +148,4 @@ def apply_webhook_records(
             if not any(e.namespace in namespaces for e in records(obj)):
                 continue
             what = f"{label} {(obj.get('metadata') or {}).get('name')}"
-            try:
-                done = _update(client, resource, obj, activate, namespaces)
-            except ApiError as e:
-                warn(f"Error updating {what}: {e.status.message}")
-                continue
-            if done:
-                say(done + what)
+            _apply(client, resource, obj, activate, namespaces, what, say, warn)
