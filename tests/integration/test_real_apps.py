@@ -30,14 +30,17 @@ from lightkube.resources.apps_v1 import DaemonSet, StatefulSet
 from lightkube.resources.batch_v1 import Job
 from lightkube.resources.core_v1 import ConfigMap, Namespace, Service
 
+from stork.kube.resources import ApplicationRegistrationResource
 from stork.migration.transform import PARKED_ANNOTATION
 from stork.migration.transform.standby import PARKED_NODE_SELECTOR
 from tests.integration.conftest import Clusters, RunningController
 from tests.integration.test_migration import app as app
 from tests.integration.test_migration import kubectl, run_migration
+from tests.waiting import wait_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "apps"
 Prometheus = create_namespaced_resource("monitoring.coreos.com", "v1", "Prometheus", "prometheuses")
+Cert = create_namespaced_resource("certs.fixture.example", "v1", "Cert", "certs")
 FAMILY = [
     "certs.certs.fixture.example",
     "challenges.acme.certs.fixture.example",
@@ -92,9 +95,29 @@ def real_app(clusters: Clusters, app: str) -> Iterator[tuple[str, int]]:
             }
         )
     )
+    # A user's registration: the fixture's Cert kind is switched off by spec.paused.
+    registration = f"fixture-certs-{app}"
+    clusters.source.create(
+        ApplicationRegistrationResource.from_dict(
+            {
+                "apiVersion": "stork.libopenstorage.org/v1alpha1",
+                "kind": "ApplicationRegistration",
+                "metadata": {"name": registration},
+                "resources": [
+                    {
+                        "group": "certs.fixture.example",
+                        "version": "v1",
+                        "kind": "Cert",
+                        "customSuspendOptions": [{"path": "spec.paused", "type": "bool"}],
+                    }
+                ],
+            }
+        )
+    )
     try:
         yield app, port
     finally:
+        _delete(clusters.source, ApplicationRegistrationResource, registration)
         for client in (clusters.source, clusters.destination):
             _delete(client, ValidatingWebhookConfiguration, f"guard.{app}.fixture.example")
         _delete(clusters.destination, Namespace, holder)
@@ -123,6 +146,7 @@ def standby_state(clusters: Clusters, ns: str) -> dict[str, Any]:
     hook = dest.get(ValidatingWebhookConfiguration, f"guard.{ns}.fixture.example")
     return {
         "prometheus.replicas": dest.get(Prometheus, "main", namespace=ns)["spec"].get("replicas"),
+        "cert.paused": dest.get(Cert, "web-tls", namespace=ns)["spec"].get("paused"),
         "job.suspend": job.spec.suspend,  # type: ignore[union-attr]
         "daemonset.nodeSelector": agent.spec.template.spec.nodeSelector,  # type: ignore[union-attr]
         "webhook.failurePolicy": hook.webhooks[0].failurePolicy,  # type: ignore[index]
@@ -138,6 +162,18 @@ def test_real_apps_arrive_whole_stay_parked_and_activate_exactly(
         clusters.source.create(guarded(ns, "on-source"))
     assert 'cannot route to service with ClusterIP "None"' in refused.value.status.message
 
+    # Stork's built-in registrations were created when the controller started.
+    def builtin() -> list[str]:
+        try:
+            found = [
+                clusters.source.get(ApplicationRegistrationResource, name)
+                for name in ("prometheus", "alertmanager")
+            ]
+        except ApiError:
+            return []
+        return [r["kind"] for reg in found for r in reg["resources"]]
+
+    assert wait_for(builtin, 30, "the built-in registrations") == ["Prometheus", "Alertmanager"]
     status = run_migration(
         clusters, ns, "standby", includeOptionalResourceTypes=["Job"], startApplications=False
     )
@@ -156,6 +192,7 @@ def test_real_apps_arrive_whole_stay_parked_and_activate_exactly(
     # 2.-4. Nothing runs or blocks on the standby.
     assert standby_state(clusters, ns) == {
         "prometheus.replicas": 0,
+        "cert.paused": True,
         "job.suspend": True,
         "daemonset.nodeSelector": {"disk": "ssd", **PARKED_NODE_SELECTOR},
         "webhook.failurePolicy": "Ignore",
@@ -217,6 +254,7 @@ def test_real_apps_arrive_whole_stay_parked_and_activate_exactly(
     )
     assert standby_state(clusters, ns) == {
         "prometheus.replicas": 2,
+        "cert.paused": None,  # absent on the source: absent again
         "job.suspend": False,
         "daemonset.nodeSelector": {"disk": "ssd"},
         "webhook.failurePolicy": "Fail",
@@ -233,6 +271,7 @@ def test_real_apps_arrive_whole_stay_parked_and_activate_exactly(
     )
     assert standby_state(clusters, ns) == {
         "prometheus.replicas": 0,
+        "cert.paused": True,
         "job.suspend": True,
         "daemonset.nodeSelector": {"disk": "ssd", **PARKED_NODE_SELECTOR},
         "webhook.failurePolicy": "Ignore",

@@ -114,11 +114,10 @@ BUILTIN_RESOURCES: dict[str, list[dict[str, Any]]] = {
     "perconadb": [
         _resource("pxc.percona.com", "v1", "PerconaXtraDBCluster", ("spec.pause", "bool", ""))
     ],
-    # Alertmanager beyond Stork's list: kube-prometheus runs one beside every Prometheus.
-    "prometheus": [
-        _resource("monitoring.coreos.com", "v1", "Prometheus", _REPLICAS),
-        _resource("monitoring.coreos.com", "v1", "Alertmanager", _REPLICAS),
-    ],
+    "prometheus": [_resource("monitoring.coreos.com", "v1", "Prometheus", _REPLICAS)],
+    # Beyond Stork's list (a registration of its own, so that a cluster where Stork already
+    # created "prometheus" gets it too): kube-prometheus runs one beside every Prometheus.
+    "alertmanager": [_resource("monitoring.coreos.com", "v1", "Alertmanager", _REPLICAS)],
     "kafka": [
         _resource("kafka.strimzi.io", "v1beta2", "Kafka", ("spec.kafka.replicas", "int", ""))
     ],

@@ -44,6 +44,7 @@ def test_builtin_registrations_are_storks_list() -> None:
             "rabbitmq",
             "perconadb",
             "prometheus",
+            "alertmanager",
             "kafka",
             "postgress",
             "mongodbcommunity",
