@@ -47,6 +47,14 @@ FAMILY = [
     "orders.acme.certs.fixture.example",
 ]
 STORKCTL = [sys.executable, "-m", "stork.cli.storkctl_main"]
+#: What the standby state (``standby_state``) is while everything is parked.
+PARKED = {
+    "prometheus.replicas": 0,
+    "cert.paused": True,
+    "job.suspend": True,
+    "daemonset.nodeSelector": {"disk": "ssd", **PARKED_NODE_SELECTOR},
+    "webhook.failurePolicy": "Ignore",
+}
 
 
 def fixture(name: str, **values: Any) -> str:
@@ -190,13 +198,7 @@ def test_real_apps_arrive_whole_stay_parked_and_activate_exactly(
     assert {("CustomResourceDefinition", n) for n in FAMILY} <= set(ledger)
 
     # 2.-4. Nothing runs or blocks on the standby.
-    assert standby_state(clusters, ns) == {
-        "prometheus.replicas": 0,
-        "cert.paused": True,
-        "job.suspend": True,
-        "daemonset.nodeSelector": {"disk": "ssd", **PARKED_NODE_SELECTOR},
-        "webhook.failurePolicy": "Ignore",
-    }
+    assert standby_state(clusters, ns) == PARKED
     prom = dest.get(Prometheus, "main", namespace=ns)
     assert prom["metadata"]["annotations"]["stork.libopenstorage.org/spec.replicas"] == "2,"
     assert parked_record(prom) == [{"path": ["spec", "replicas"], "original": 2, "parked": 0}]
@@ -269,12 +271,6 @@ def test_real_apps_arrive_whole_stay_parked_and_activate_exactly(
         "Parked webhooks[0].failurePolicy of validatingwebhookconfiguration"
         f" guard.{ns}.fixture.example"
     )
-    assert standby_state(clusters, ns) == {
-        "prometheus.replicas": 0,
-        "cert.paused": True,
-        "job.suspend": True,
-        "daemonset.nodeSelector": {"disk": "ssd", **PARKED_NODE_SELECTOR},
-        "webhook.failurePolicy": "Ignore",
-    }
+    assert standby_state(clusters, ns) == PARKED
     again_out = storkctl(clusters, "deactivate", "migrations", "-n", ns)
     assert [line for line in again_out if line.startswith("Parked")] == []  # nothing left to do

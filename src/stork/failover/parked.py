@@ -42,7 +42,8 @@ def _as_dict(obj: Any) -> dict[str, Any]:
 
 def custom_resource_kinds(client: Client) -> list[Any]:
     """lightkube resources of every namespaced custom resource kind the cluster serves
-    (Stork's own aside): a parked operator resource may be of any of them."""
+    (Stork's own aside): a parked operator resource may be of any of them, registered on the
+    source or not. For synchronous callers (it runs its own event loop for discovery)."""
 
     async def lookup() -> list[ResourceType]:
         async with client_adapter.AsyncClient(

@@ -51,6 +51,15 @@ def without_in(obj: Mapping[str, Any], path: Sequence[str]) -> Obj:
     return set_in(obj, parents, kept) if parents else kept
 
 
+_GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
+def go_bool(text: str) -> bool | None:
+    """Go's ``strconv.ParseBool`` (None where it fails): what Stork's options mean."""
+    return True if text in _GO_TRUE else False if text in _GO_FALSE else None
+
+
 def string_map(value: Any) -> dict[str, str]:
     """A copy of a labels/annotations-like map (anything else reads as empty)."""
     return dict(value) if isinstance(value, Mapping) else {}

@@ -31,6 +31,7 @@ from stork.migration.transform._objects import (
     Obj,
     get_in,
     get_path,
+    go_bool,
     group_kind,
     put_path,
     string_map,
@@ -39,8 +40,6 @@ from stork.migration.transform._objects import (
 from stork.migration.transform.parking import Change, carried_original, park, started
 
 SUSPEND_TYPES = ("int", "bool", "string")
-_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
-_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 
 
 @dataclass(frozen=True, order=True)
@@ -62,7 +61,8 @@ class SuspendOption:
         if self.type == "int":
             return 0
         if self.type == "bool":
-            return self.value not in _FALSE if self.value in _TRUE | _FALSE else True
+            parsed = go_bool(self.value)
+            return True if parsed is None else parsed
         return self.value
 
     @property

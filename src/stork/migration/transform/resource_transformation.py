@@ -33,6 +33,7 @@ from stork.migration.transform._objects import (
     Obj,
     get_in,
     get_path,
+    go_bool,
     group_kind,
     put_path,
     string_map,
@@ -45,8 +46,6 @@ TRANSFORMED_ANNOTATION = "stork.libopenstorage.org/resourcetransformation-name"
 OPERATIONS = ("add", "modify", "delete")
 TYPES = ("bool", "int", "string", "slice", "keypair")
 _INT = re.compile(r"[+-]?[0-9]+")
-_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
-_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 
 
 class TransformSpecError(ValueError):
@@ -174,9 +173,10 @@ def parse_value(value: str, kind: str) -> Any:
             raise ResourceTransformError(f'strconv.ParseInt: parsing "{value}": invalid syntax')
         return int(value)
     if kind == "bool":
-        if value not in _TRUE | _FALSE:
+        parsed = go_bool(value)
+        if parsed is None:
             raise ResourceTransformError(f'strconv.ParseBool: parsing "{value}": invalid syntax')
-        return value in _TRUE
+        return parsed
     return value
 
 
