@@ -130,6 +130,31 @@ def controller(start_controller: Callable[..., RunningController]) -> RunningCon
     return start_controller("--pair-check-interval", "1")
 
 
+def release_schedules(client: Client, namespace: str) -> None:
+    """Take the finalizers off the MigrationSchedules of ``namespace``: once a test's controller
+    has stopped, nothing would remove them, and the namespace would stay Terminating for ever
+    (visible to every later test that lists schedules across namespaces)."""
+    from lightkube.types import PatchType
+
+    from stork.kube.resources import MigrationScheduleResource
+
+    try:
+        schedules = list(client.list(MigrationScheduleResource, namespace=namespace))
+    except ApiError as e:
+        if e.status.code == 404:
+            return
+        raise
+    for obj in schedules:
+        if obj.metadata and obj.metadata.finalizers:
+            client.patch(
+                MigrationScheduleResource,
+                str(obj.metadata.name),
+                {"metadata": {"finalizers": None}},
+                namespace=namespace,
+                patch_type=PatchType.MERGE,
+            )
+
+
 @pytest.fixture
 def namespace(clusters: Clusters) -> Iterator[str]:
     """A fresh namespace on the source; deleted from both clusters after the test."""
@@ -137,6 +162,7 @@ def namespace(clusters: Clusters) -> Iterator[str]:
     clusters.source.create(Namespace(metadata=ObjectMeta(name=name)))
     yield name
     for client in (clusters.source, clusters.destination):
+        release_schedules(client, name)
         try:
             client.delete(Namespace, name)
         except ApiError as e:

@@ -125,5 +125,15 @@ def test_storks_activate_suspends_an_auto_suspend_schedule_within_a_pair_check(
         10,
         "the source schedule to suspend itself",
     )
-    reasons = {e.reason for e in clusters.source.list(Event, namespace=namespace)}
-    assert "Suspended" in reasons
+    wait_for(
+        lambda: "Suspended" in {e.reason for e in clusters.source.list(Event, namespace=namespace)},
+        10,
+        "the Suspended event",
+    )
+    # Deleted while the controller runs, so its finalizer goes with it (no stuck namespace).
+    clusters.source.delete(MigrationScheduleResource, "sched", namespace=namespace)
+    wait_for(
+        lambda: not list(clusters.source.list(MigrationScheduleResource, namespace=namespace)),
+        30,
+        "the schedule to be gone",
+    )

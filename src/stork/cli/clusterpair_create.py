@@ -95,7 +95,7 @@ class Undo:
         for what, step in reversed(self.steps):
             try:
                 step()
-            except Exception:
+            except Exception:  # noqa: BLE001 - undo is best effort; the note names what is left
                 left.append(what)
         return left
 

@@ -305,7 +305,7 @@ def dispatch(root: Command, argv: Sequence[str]) -> int:
         if command.needs_cluster:
             inv.config = _load(inv)
         command.run(inv)
-    except BaseException as e:  # every failure is one line and an exit code, never a traceback
+    except BaseException as e:  # noqa: BLE001 - every failure is one line and an exit code, never a traceback
         return exit_code_for(e)
     finally:
         inv.close()

@@ -204,7 +204,7 @@ def main() -> None:
     """Entry point of the ``stork`` command: any failure is one line and exit code 1."""
     try:
         cli(prog_name="stork")
-    except Exception as e:  # never a traceback, whatever went wrong
+    except Exception as e:  # noqa: BLE001 - never a traceback, whatever went wrong
         sys.exit(exit_code_for(e))
 
 

@@ -15,9 +15,9 @@ import yaml
 from lightkube import Client
 from lightkube.config import client_adapter
 from lightkube.config.kubeconfig import KubeConfig, SingleConfig
-from lightkube.config.models import User
 
 from stork.api.constants import FIELD_MANAGER
+from stork.kube.stack import ssl_context
 from stork.kube.transport import RetryPolicy, RetryTransport
 
 
@@ -150,9 +150,7 @@ def retry_transport(config: SingleConfig) -> RetryTransport:
     context lightkube would have built (CA, client certificate, insecure-skip-tls-verify).
     """
     try:
-        verify = client_adapter.verify_cluster(
-            config.cluster, config.user or User(), config.abs_file
-        )
+        verify = ssl_context(config, trust_env=True)
     except (OSError, ValueError) as e:  # ssl.SSLError is an OSError; it never quotes key data
         raise KubeconfigError(
             f"cannot use the TLS settings of the kubeconfig's cluster {config.cluster.server}: "

@@ -26,6 +26,7 @@ import httpx2
 from lightkube import AsyncClient
 from lightkube.config import client_adapter
 from lightkube.config.kubeconfig import SingleConfig
+from lightkube.config.models import User
 
 from stork.api.constants import FIELD_MANAGER
 from stork.kube.errors import Backoff, retry_after_seconds
@@ -124,12 +125,14 @@ class UpgradeBypass(httpx2.AsyncBaseTransport):
         await self.retrying.aclose()
 
 
-def ssl_context(config: SingleConfig) -> ssl.SSLContext:
-    """The TLS settings of a kubeconfig (CA, client certificate), as lightkube reads them."""
-    if config.user is None:
-        raise ValueError("the kubeconfig context has no user")
+def ssl_context(config: SingleConfig, trust_env: bool = False) -> ssl.SSLContext:
+    """The TLS settings of a kubeconfig (CA, client certificate), as lightkube reads them.
+
+    The controller never takes them from the environment; storkctl, on a user's machine,
+    honours SSL_CERT_FILE as kubectl's tools do (``trust_env``) for a cluster without a CA.
+    """
     return client_adapter.verify_cluster(
-        config.cluster, config.user, config.abs_file, trust_env=False
+        config.cluster, config.user or User(), config.abs_file, trust_env=trust_env
     )
 
 

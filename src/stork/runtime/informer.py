@@ -240,7 +240,7 @@ class Informer:
             except RestError as e:
                 failures += 1
                 log.warning("watch of %s failed (%d %s); retrying", self.kind, e.status, e.message)
-            except Exception as e:  # the connection can fail in many ways; always recover
+            except Exception as e:  # noqa: BLE001 - a watch must always recover, and says why
                 failures += 1
                 log.warning("watch of %s failed (%s: %s); retrying", self.kind, type(e).__name__, e)
             self.synced.clear()
