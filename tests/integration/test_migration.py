@@ -343,14 +343,23 @@ def test_a_pair_that_is_not_ready_keeps_the_migration_pending(
             }
         )
     )
+    first = wait_for(
+        lambda: clusters.source.get(MigrationResource, "waiting", namespace=app).get("status"),
+        30,
+        "the migration's first status",
+    )
+    assert first in ({"stage": "", "status": ""}, {"stage": "", "status": "Pending"})
     status = wait_for(
         lambda: (
-            clusters.source.get(MigrationResource, "waiting", namespace=app).get("status") or {}
+            (
+                clusters.source.get(MigrationResource, "waiting", namespace=app).get("status") or {}
+            ).get("status")
+            == "Pending"
         ),
         30,
         "the migration to be Pending",
     )
-    assert status["status"] == "Pending"
+    assert status
     events = wait_for(
         lambda: [
             e.message

@@ -25,6 +25,8 @@ from stork.controller.metrics import Metrics, StateCollector
 from stork.controller.migration import MigrationReconciler, MigrationSettings
 from stork.controller.migrationschedule import MigrationScheduleReconciler, zone
 from stork.controller.paircredentials import PairCredentialResolver
+from stork.controller.registrations import ensure_builtin_registrations
+from stork.controller.resourcetransformation import ResourceTransformationReconciler
 from stork.kube.errors import ClusterUnreachableError
 from stork.kube.pairconfig import CONFINED, PairPolicy
 from stork.kube.podexec import PodExec
@@ -98,11 +100,13 @@ def run(config: SingleConfig, options: ControllerOptions) -> None:
     try:
         with Client(config=config, field_manager=FIELD_MANAGER) as client:
             created = ensure_default_policies(client, DEFAULT_POLICIES)
+            registered = ensure_builtin_registrations(client)
     except httpx2.TransportError as e:
         raise ClusterUnreachableError(
             f"the source cluster {config.cluster.server} does not answer: {e or type(e).__name__}"
         ) from e
     log.info("default schedule policies: %s", ", ".join(created) or "all present")
+    log.info("built-in application registrations: %s", ", ".join(registered) or "all present")
     asyncio.run(_run_async(config, options, early))
     log.info("stopped")
 
@@ -219,10 +223,19 @@ def wire(
         ClusterPairReconciler.for_secret(pairs.informer.values),
         field_selector=f"type={PAIR_SECRET_TYPE}",
     )
+    transformations = Controller(
+        informers,
+        ResourceTransformationReconciler(client, events, source, destinations),
+        metrics=metrics,
+    )
+    transformations.watch(
+        ClusterPairResource,
+        ResourceTransformationReconciler.for_pair(transformations.informer.keys),
+    )
     caches = _Caches(
         migration_controller.informer, schedules.informer, namespaced_policies, cluster_policies
     )
-    return Wiring(informers, [pairs, migration_controller, schedules], caches)
+    return Wiring(informers, [pairs, migration_controller, schedules, transformations], caches)
 
 
 async def _run_async(

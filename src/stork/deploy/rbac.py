@@ -6,11 +6,15 @@ Everything here is derived from the API calls the code makes:
   holds its leader-election Lease, and the migration engine *reads* the migrated namespaces:
   it lists every kind of ``SUPPORTED_KINDS`` (plus Jobs), Namespaces, PersistentVolumes,
   ClusterRoles/ClusterRoleBindings and CustomResourceDefinitions. It never writes there.
+* ResourceTransformations are checked with a server-side dry run on the destination of each
+  Ready ClusterPair of their namespace, through the pair's credentials (``create`` with
+  ``dryRun=All``, nothing is stored): the controller still never writes on the source.
 * On the **destination**, the engine writes through the ClusterPair's credentials: it applies
   (server-side apply = ``create`` + ``patch``) Namespaces, CRDs and every migrated kind, lists
   them to plan, reads them back (``get``: wait until gone, until a CRD is Established) and
-  deletes them (purge, re-create after an immutable-field change); it keeps a static copy of
-  each MigrationSchedule there and reads its ``status.applicationActivated``.
+  deletes them (purge, re-create after an immutable-field change); it lists EndpointSlices to
+  know which Services are served there; it keeps a static copy of each MigrationSchedule there
+  and reads its ``status.applicationActivated``.
 
 Custom resources of other groups are migrated too; which groups a cluster has is not known in
 advance, so they are granted per group (``custom_resource_rules``) instead of with ``*``.
@@ -77,6 +81,8 @@ STORK_RESOURCES = (
     "schedulepolicies",
     "namespacedschedulepolicies",
     "rules",
+    "resourcetransformations",
+    "applicationregistrations",
 )
 
 
@@ -125,11 +131,21 @@ def controller_rules() -> list[CommentedRule]:
             {"apiGroups": [GROUP], "resources": list(STORK_RESOURCES), "verbs": list(READ)},
         ),
         (
-            "default SchedulePolicies; the Migrations a MigrationSchedule starts",
+            "default SchedulePolicies and Stork's built-in ApplicationRegistrations (start-up);"
+            " the Migrations a MigrationSchedule starts",
             {
                 "apiGroups": [GROUP],
-                "resources": ["migrations", "schedulepolicies"],
+                "resources": ["migrations", "schedulepolicies", "applicationregistrations"],
                 "verbs": ["create"],
+            },
+        ),
+        (
+            "default-migration-policy's old 1-minute interval set to 30 at start-up (as Stork)",
+            {
+                "apiGroups": [GROUP],
+                "resources": ["schedulepolicies"],
+                "resourceNames": ["default-migration-policy"],
+                "verbs": ["patch"],
             },
         ),
         (
@@ -148,6 +164,7 @@ def controller_rules() -> list[CommentedRule]:
                     "clusterpairs/status",
                     "migrations/status",
                     "migrationschedules/status",
+                    "resourcetransformations/status",
                 ],
                 "verbs": ["patch"],
             },
@@ -232,6 +249,13 @@ def destination_rules(
         migrated_resources(),
         verbs,
         "migrated kinds: server-side apply, list to plan, delete to purge or re-create",
+    )
+    rules.append(
+        (
+            "which Services have a ready endpoint there (admission webhooks without one are"
+            " parked on the standby)",
+            {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list"]},
+        )
     )
     rules.append(
         (

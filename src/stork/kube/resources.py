@@ -32,6 +32,12 @@ MigrationResource: type[GenericNamespacedResource] = create_namespaced_resource(
 RuleResource: type[GenericNamespacedResource] = create_namespaced_resource(
     GROUP, VERSION, "Rule", "rules"
 )
+ResourceTransformationResource: type[GenericNamespacedResource] = create_namespaced_resource(
+    GROUP, VERSION, "ResourceTransformation", "resourcetransformations"
+)
+ApplicationRegistrationResource: type[GenericGlobalResource] = create_global_resource(
+    GROUP, VERSION, "ApplicationRegistration", "applicationregistrations"
+)
 
 
 _HAS_STATUS_SUBRESOURCE = {info.kind: info.status for info in CRDS}

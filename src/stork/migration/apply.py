@@ -1,7 +1,9 @@
 """Applying a plan to the destination: phase by phase, bounded concurrency, per-object outcome.
 
 One object's failure never stops the others. A change the API server refuses because a field
-is immutable re-creates that one object (delete, wait until gone, apply) and the ledger says so.
+is immutable re-creates that one object (delete, wait until gone, apply) and the ledger says so;
+a Service whose node port the destination refuses is applied again without that port, and the
+ledger names the port it got instead (see ``transform.nodeports``).
 A destination that stops answering raises DestinationUnreachable: the migration fails with that
 reason, and the next migration repairs whatever this one left half-done (every write is an
 idempotent apply).
@@ -20,9 +22,15 @@ import httpx2
 
 from stork.api.constants import MigrationStatus
 from stork.kube.discovery import ResourceType
-from stork.kube.rest import Rest, RestError
+from stork.kube.rest import Rest, RestError, object_path
 from stork.migration.ledger import MIGRATED, RECREATED, UNCHANGED, Entry
 from stork.migration.plan import Action, Step
+from stork.migration.transform.nodeports import (
+    describe_changes,
+    refused_node_ports,
+    release_node_ports,
+)
+from stork.migration.transform.parking import describe
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +107,30 @@ class Applier:
             return self._entry(
                 step, MigrationStatus.FAILED, f"Error applying resource: {e.message}"
             )
-        return self._entry(step, MigrationStatus.SUCCESSFUL, reason)
+        return self._entry(step, MigrationStatus.SUCCESSFUL, _noted(reason, describe(step.obj)))
 
     async def _write(self, t: ResourceType, obj: dict[str, Any]) -> str:
+        """Apply ``obj``; a Service whose node port the destination refuses (taken, or out of
+        its range) is applied again without that port, and the reason names the new one."""
+        released: list[int] = []
+        while True:
+            try:
+                reason = await self._write_once(t, release_node_ports(obj, released))
+            except RestError as e:
+                refused = [p for p in refused_node_ports(e.message) if p not in released]
+                if e.status != 422 or not refused:
+                    raise
+                released += refused  # at least one more each time: the loop ends
+                continue
+            if not released:
+                return reason
+            meta = obj["metadata"]
+            stored = await self.rest.request(
+                "GET", object_path(t, meta.get("namespace"), meta["name"])
+            )
+            return _noted(reason, describe_changes(obj, stored.json(), released))
+
+    async def _write_once(self, t: ResourceType, obj: dict[str, Any]) -> str:
         for attempt in range(1, _RETRIES + 1):
             try:
                 await self.rest.apply(t, obj)
@@ -145,6 +174,10 @@ class Applier:
                     pending.discard(name)
             if pending:
                 await asyncio.sleep(0.2)
+
+
+def _noted(reason: str, note: str) -> str:
+    return f"{reason}; {note}" if note else reason
 
 
 def _first_line(text: str) -> str:

@@ -37,9 +37,14 @@ from stork.migration.plan import (
     object_id,
     phase_of,
 )
-from stork.migration.resources import Selection, collected_types
+from stork.migration.resources import Selection, collected_types, crd_family
 from stork.migration.spec import MigrationOptions, label_selector
-from stork.migration.transform import TransformContext, migration_annotations, transform
+from stork.migration.transform import (
+    TransformContext,
+    TransformInputs,
+    migration_annotations,
+    transform,
+)
 from stork.runtime.gcpause import paused_gc
 
 log = logging.getLogger(__name__)
@@ -62,6 +67,7 @@ class Job:
     project_mappings: Mapping[str, str] = field(default_factory=dict)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     concurrency: int = 16
+    inputs: TransformInputs = field(default_factory=TransformInputs)
 
 
 @dataclass
@@ -198,6 +204,7 @@ async def migrate(
         namespaces=frozenset(namespaces),
         skip_service_update=opts.skip_service_update,
         include_volumes=opts.include_volumes,
+        inputs=job.inputs,
     )
     stamp = migration_annotations(job.name, job.namespace, job.started)
     existing = {c.id: c.hash for c in current}
@@ -206,7 +213,7 @@ async def migrate(
     desired: list[dict[str, Any]] = []
     if groups:
         crds = [o async for o in source.list(_CRD, None)]
-        desired += [_clean(c) for c in crds if c["spec"]["group"] in groups]
+        desired += [_clean(c) for c in crd_family(crds, groups)]
     desired += [transform(_clean(n, keep_spec=False), tctx) for n in job.namespaces.objects]
     with paused_gc():
         steps, owners = _plan(desired, objects, existing, tctx, stamp, memo)
@@ -307,6 +314,7 @@ def _fingerprint(ctx: TransformContext) -> str:
             sorted(ctx.namespaces),
             ctx.skip_service_update,
             ctx.include_volumes,
+            ctx.inputs.fingerprint(),
         )
     )
 

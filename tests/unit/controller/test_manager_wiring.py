@@ -31,6 +31,7 @@ def test_one_informer_per_kind_and_migrations_cached_without_their_resources(
             "Migration",
             "MigrationSchedule",
             "NamespacedSchedulePolicy",
+            "ResourceTransformation",
             "SchedulePolicy",
             "Secret",
         ]
