@@ -157,6 +157,10 @@ class SandboxCluster:
 
     # -- health ------------------------------------------------------------------------------
 
+    def admin_client(self, timeout: float = 10.0) -> httpx2.Client:
+        """An httpx client of the cluster's apiserver, as its admin (the caller closes it)."""
+        return self._client(timeout)
+
     def _client(self, timeout: float = 5.0) -> httpx2.Client:
         p = self.pki
         ctx = ssl.create_default_context(cafile=str(p.ca_cert))

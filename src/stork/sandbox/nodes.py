@@ -4,10 +4,11 @@ kube-scheduler, with a CNI bridge of its own, so that pods really run.
 Where things are (all named after the sandbox's id and slot, see ``slots``, so that several
 sandboxes with nodes never clash):
 
-* the node's files in ``<cluster dir>/node/``: containerd's root (images, snapshots), the
-  kubelet's root, configs, certificates, pod logs, the CNI IPAM state;
-* its runtime state in ``/run/stork-sandbox/<id>/<cluster>/`` (containerd's socket and state,
-  the pods' netns files, runc's state): short paths, below the socket length limit;
+* the node's files in ``<cluster dir>/node/``: containerd's root (images, snapshots), configs,
+  certificates, pod logs, the CNI IPAM state;
+* its runtime state in ``/run/stork-sandbox/<id>/<cluster>/``: containerd's socket and state,
+  the pods' netns files, runc's state, the kubelet's root (pod volumes, its sockets): short
+  paths, below the length limit of a socket's path (the sandbox's directory may be deep);
 * its cgroup root ``/stork-<id>-<cluster>`` in every hierarchy;
 * its bridge ``stork<slot>-src|dst`` holding the pods' gateway address, and the sandbox's
   iptables chains (``netguard``).
@@ -18,13 +19,12 @@ as ``system:node:<ip>`` (Node authorizer, NodeRestriction) and serves its API on
 apiserver vouches for (webhook authentication and authorization; the apiserver calls it with
 its own kubelet-client certificate). ``stop`` ends the node's processes and leaves its
 containers running in their shims, as on a real node whose runtime restarts; ``start`` brings it
-back Ready with its pods. ``teardown`` removes all of it.
+back Ready with its pods. ``teardown`` (module) removes all of it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import os
 import shutil
@@ -38,11 +38,11 @@ from pathlib import Path
 import httpx2
 import yaml
 
-from stork.sandbox import cgroups, images, mounts
+from stork.sandbox import cgroups, images
 from stork.sandbox.errors import SandboxError
 from stork.sandbox.kubeconfig import ClusterCredentials, write_kubeconfig
 from stork.sandbox.pki import KUBELET_CLIENT_USER, PkiPaths, issue
-from stork.sandbox.processes import ProcessRecord, terminate
+from stork.sandbox.processes import ProcessRecord
 from stork.sandbox.slots import RUN_ROOT, NodeNetwork
 
 NODE_COMPONENTS = ("containerd", "kubelet", "kube-scheduler")
@@ -148,6 +148,11 @@ class SandboxNode:
         return cgroup_name(self.sandbox_id, self.cluster)
 
     @property
+    def network_name(self) -> str:
+        """The CNI network's name (its cache entries start with it)."""
+        return f"stork-{self.sandbox_id}-{self.cluster}"
+
+    @property
     def name(self) -> str:
         """The Node's name: its address."""
         return self.net.node_ip
@@ -249,7 +254,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         the bridge by ``_bridge_up`` instead)."""
         return {
             "cniVersion": "1.0.0",
-            "name": f"stork-{self.sandbox_id}-{self.cluster}",
+            "name": self.network_name,
             "plugins": [
                 {
                     "type": "bridge",
@@ -311,7 +316,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 
     def write_files(self, url: str) -> None:
         """Certificates, kubeconfigs and configs of containerd, the CNI and the kubelet."""
-        for d in ("pki", "cni/net.d", "cni/ipam", "certs.d", "pod-logs", "kubelet", "scheduler"):
+        for d in ("pki", "cni/net.d", "cni/ipam", "certs.d", "pod-logs", "scheduler"):
             self._p(*d.split("/")).mkdir(parents=True, exist_ok=True)
         self.run.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._certificates()
@@ -361,8 +366,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
             str(self.binaries / "kubelet"),
             f"--config={self._p('kubelet.yaml')}",
             f"--kubeconfig={self._p('kubelet.kubeconfig')}",
-            f"--root-dir={self._p('kubelet')}",
-            f"--cert-dir={self._p('kubelet', 'pki')}",
+            f"--root-dir={self.run / 'kubelet'}",
+            f"--cert-dir={self._p('pki', 'kubelet')}",
             f"--hostname-override={self.name}",
             "--v=1",
         ]
@@ -382,7 +387,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
             "--v=1",
         ]
 
-    def _ctr(self, *args: str, timeout: float = 300.0) -> str:
+    def ctr(self, *args: str, timeout: float = 300.0) -> str:
+        """Run ``ctr`` against the node's containerd (namespace k8s.io)."""
         exe = shutil.which("ctr", path=NODE_PATH) or "ctr"
         done = subprocess.run(
             [exe, "--address", str(self.socket), "--namespace", "k8s.io", *args],
@@ -413,12 +419,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 
     def images(self) -> set[str]:
         """The names of the images in the node's containerd."""
-        return set(self._ctr("images", "ls", "-q").split())
+        return set(self.ctr("images", "ls", "-q").split())
 
     def load_image(self, archive: Path) -> str:
         """Import an OCI archive into the node's containerd; returns the image's name."""
         name = images.archive_image_name(archive)
-        self._ctr("images", "import", str(archive))
+        self.ctr("images", "import", str(archive))
         return name
 
     def start(self, url: str, starter: Starter) -> None:
@@ -481,75 +487,6 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
             if time.monotonic() > deadline:
                 raise NodeError(f"{self.cluster}: node {self.name} not Ready within {timeout:.0f}s")
             time.sleep(0.2)
-
-    # -- removal -----------------------------------------------------------------------------
-
-    def shim_pids(self) -> list[int]:
-        """containerd-shim processes started by this node's containerd (by their -address)."""
-        want = str(self.socket)
-        found = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                argv = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if not argv or b"containerd-shim" not in argv[0]:
-                continue
-            args = [a.decode(errors="replace") for a in argv]
-            if any(a == "-address" and b == want for a, b in itertools.pairwise(args)):
-                found.append(int(entry.name))
-        return found
-
-    def teardown(self, records: list[ProcessRecord]) -> list[str]:
-        """Remove everything of the node from the host; returns what was left behind.
-
-        The kubelet and the scheduler are stopped first (nothing restarts a container), then
-        every process in the node's cgroups (its containers) is killed, then containerd and
-        its shims end; the mounts below its directories, the bridge and the cgroups go.
-        """
-        by_name = {r.component: r for r in records}
-        left: list[str] = []
-
-        def step(what: str, action: Callable[[], list[str] | None]) -> None:
-            # Every step is tried, whatever the one before left: nothing may stay behind.
-            try:
-                left.extend(action() or [])
-            except (OSError, SandboxError, subprocess.SubprocessError) as e:
-                left.append(f"{what}: {e}")
-
-        def kill_containers() -> list[str]:
-            stuck = cgroups.kill_all(self.cgroup)
-            return [f"processes {sorted(stuck)} in cgroup {self.cgroup}"] if stuck else []
-
-        def kill_shims() -> None:
-            for pid in self.shim_pids():
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, 9)
-
-        def unmount() -> list[str]:
-            return [f"mount {m}" for w in (self.run, self.root) for m in mounts.unmount_below(w)]
-
-        def remove_run_dir() -> None:
-            if not mounts.below(self.run):
-                shutil.rmtree(self.run, ignore_errors=True)
-                with contextlib.suppress(OSError):
-                    self.run.parent.rmdir()  # /run/stork-sandbox/<id>, once both nodes went
-
-        on_node = [by_name[c] for c in ("kube-scheduler", "kubelet") if c in by_name]
-        step("stopping the kubelet", lambda: terminate(on_node))
-        step("killing the containers", kill_containers)
-        step(
-            "stopping containerd",
-            lambda: terminate([r for r in records if r.component == "containerd"]),
-        )
-        step("killing the shims", kill_shims)
-        step("unmounting", unmount)
-        step("deleting the bridge", self.bridge_down)
-        step("removing the cgroups", lambda: [f"cgroup {p}" for p in cgroups.remove(self.cgroup)])
-        step("removing the run directory", remove_run_dir)
-        return left
 
 
 def ensure_rbac(client: httpx2.Client) -> None:

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stork.sandbox import mounts, netguard
+import httpx2
+
+from stork.sandbox import mounts, netguard, teardown
 from stork.sandbox.binaries import binary_dir, node_binary_dir
 from stork.sandbox.cluster import READY_TIMEOUT, ClusterSpec, SandboxCluster
 from stork.sandbox.errors import SandboxError
@@ -318,9 +320,7 @@ class Sandbox:
         """End the recorded processes, remove what the nodes and the guard put on the host,
         then data, state and kubeconfigs (logs stay)."""
         with ThreadPoolExecutor(max_workers=max(1, len(clusters))) as pool:
-            left = list(
-                pool.map(lambda c: c.node.teardown(c.processes) if c.node else [], clusters)
-            )
+            left = list(pool.map(_teardown_node, clusters))
             list(pool.map(lambda c: c.stop(), clusters))
         if os.geteuid() == 0:
             try:
@@ -329,7 +329,10 @@ class Sandbox:
                 if self._guarded:
                     left.append([str(e)])
         if self._slot is not None:
-            self._registry().release(self.dir, self._slot)
+            registry = self._registry()
+            registry.release(self.dir, self._slot)
+            if not registry.claims():
+                teardown.remove_shared_leftovers()
         for c in clusters:
             if stuck := mounts.unmount_below(c.root):
                 # Removing a directory with a mount in it would delete what the mount shows.
@@ -419,3 +422,15 @@ def _claims_slot(directory: Path, slot: int) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(data, dict) and data.get("slot") == slot
+
+
+def _teardown_node(cluster: SandboxCluster) -> list[str]:
+    """Remove a cluster's node from the host (the orderly way while its apiserver answers)."""
+    if cluster.node is None:
+        return []
+    with cluster.admin_client() as client:
+        try:
+            answers = cluster.running() and client.get("/readyz").status_code == 200
+        except httpx2.HTTPError:
+            answers = False
+        return teardown.teardown(cluster.node, cluster.processes, client if answers else None)

@@ -127,6 +127,12 @@ class SlotRegistry:
             f"(see {self._slots}); stop one with `stork sandbox down --dir DIR`"
         )
 
+    def claims(self) -> list[int]:
+        """The slots claimed now (stale claims included)."""
+        if not self._slots.is_dir():
+            return []
+        return sorted(int(p.name) for p in self._slots.iterdir() if p.name.isdigit())
+
     def release(self, directory: Path, slot: int) -> None:
         """Give a slot back, if ``directory`` holds it."""
         with self._locked():

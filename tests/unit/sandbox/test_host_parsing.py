@@ -1,9 +1,11 @@
 """What a node's teardown reads from the host: mount points by prefix, cgroup hierarchies."""
 
+import hashlib
 from pathlib import Path
 
 from stork.sandbox.cgroups import v1_hierarchies
 from stork.sandbox.mounts import below, mount_points
+from stork.sandbox.teardown import cni_cache_entries, shim_socket
 
 MOUNTINFO = """\
 22 1 0:21 / / rw shared:1 - ext4 /dev/vda rw
@@ -41,3 +43,27 @@ def test_v1_hierarchies_are_the_cgroup_mounts_only() -> None:
         Path("/sys/fs/cgroup/cpu"),
         Path("/sys/fs/cgroup/memory"),
     ]
+
+
+def test_cni_cache_entries_of_one_network_and_its_containers_loopback() -> None:
+    names = [
+        "stork-abcd-source-c1-eth0",
+        "cni-loopback-c1-lo",
+        "stork-abcd-source-c2-eth0",
+        "cni-loopback-c2-lo",
+        "stork-ffff-source-c3-eth0",  # another sandbox's
+        "cni-loopback-c3-lo",
+        "stork-abcd-destination-c4-eth0",  # the other node's
+    ]
+    assert cni_cache_entries("stork-abcd-source", names) == [
+        "cni-loopback-c1-lo",
+        "cni-loopback-c2-lo",
+        "stork-abcd-source-c1-eth0",
+        "stork-abcd-source-c2-eth0",
+    ]
+
+
+def test_shim_socket_is_containerds_digest_of_address_namespace_and_id() -> None:
+    sock = shim_socket(Path("/run/x/containerd.sock"), "k8s.io", "abc")
+    assert sock.parent == Path("/run/containerd/s")
+    assert sock.name == hashlib.sha256(b"/run/x/containerd.sock/k8s.io/abc").hexdigest()
