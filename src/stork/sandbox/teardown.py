@@ -194,6 +194,8 @@ def remove_shared_leftovers() -> None:
         CONTAINER_LOG_LINKS,
         CNI_CACHE,
         CNI_CACHE.parent,
+        SHIM_SOCKETS,
+        SHIM_SOCKETS.parent,
     ):
         with contextlib.suppress(OSError):
             d.rmdir()
