@@ -52,12 +52,18 @@ def app(node_clusters: Clusters, node_namespace: str) -> list[str]:
     node_clusters.source.create(
         ConfigMap(metadata=ObjectMeta(name="marker", namespace=node_namespace), data={"a": "1"})
     )
-    pair = copy.deepcopy(seed_objects(node_clusters.sandbox.credentials("destination"))[1])
-    pair["metadata"] = {"name": "remote", "namespace": node_namespace}
-    pair.pop("status")
-    node_clusters.source.create(ClusterPairResource.from_dict(pair))
+    make_pair(node_clusters, node_namespace)
     pods = wait_ready(node_clusters.source, node_namespace, 2, {"app": "db"})
     return sorted(p.metadata.name for p in pods if p.metadata and p.metadata.name)
+
+
+def make_pair(clusters: Clusters, namespace: str) -> None:
+    """The ClusterPair ``remote`` in ``namespace``, to the destination (loopback: for the
+    controller on the host)."""
+    pair = copy.deepcopy(seed_objects(clusters.sandbox.credentials("destination"))[1])
+    pair["metadata"] = {"name": "remote", "namespace": namespace}
+    pair.pop("status")
+    clusters.source.create(ClusterPairResource.from_dict(pair))
 
 
 @pytest.fixture
