@@ -36,6 +36,7 @@ from stork.sandbox.images import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+KEEP_ARCHIVES = 4
 #: Left out of the base: documentation, translations, package-manager state.
 _PRUNE = ("usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale", "var/cache")
 _PRUNE += ("var/lib/apt", "var/log")
@@ -159,9 +160,10 @@ def build(repo: Path, out: Path) -> None:
     buildah("push", "--quiet", "--disable-compression", image, f"oci-archive:{tmp_out}:{image}")
     tmp_out.replace(out)
     buildah("rmi", image)  # the archive is what counts; storage keeps only the base
-    for old in images_dir().glob("stork-*.tar"):
-        if old != out:
-            old.unlink()
+    # Several checkouts share the cache: keep the newest few images, not only this one.
+    archives = sorted(images_dir().glob("stork-*.tar"), key=lambda p: p.stat().st_mtime)
+    for old in archives[:-KEEP_ARCHIVES]:
+        old.unlink(missing_ok=True)
     mb = out.stat().st_size / 1e6
     say(f"pushed in {time.monotonic() - t:.1f}s")
     say(f"{image} in {out} ({mb:.0f} MB), all in {time.monotonic() - started:.1f}s")
