@@ -38,9 +38,8 @@ from stork.kube.resources import (
     SchedulePolicyResource,
 )
 from stork.sandbox import MissingBinariesError, Sandbox, SandboxError
-from stork.sandbox.binaries import node_binary_dir
 from stork.sandbox.images import BUSYBOX_IMAGE
-from stork.sandbox.nodes import missing_prerequisites
+from stork.sandbox.nodes import unavailable
 from stork.sandbox.seeds import SEED_FILES, seed_objects
 
 
@@ -74,17 +73,6 @@ def storkctl(kubeconfig: Path, *args: str) -> None:
         raise SystemExit(done.returncode)
 
 
-def nodes_here() -> str | None:
-    """Why this machine cannot give the clusters nodes, or None."""
-    why = missing_prerequisites()
-    if why is None:
-        try:
-            node_binary_dir()
-        except MissingBinariesError as e:
-            why = str(e)
-    return why
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", type=Path, default=Path(".sandbox"))
@@ -97,7 +85,7 @@ def main() -> int:
     args = parser.parse_args()
     sandbox = Sandbox(args.dir, log=lambda line: print(line, flush=True))
     nodes = args.nodes
-    if nodes and (why := nodes_here()):
+    if nodes and (why := unavailable()):
         print(f"note: no nodes on this machine ({why}).\n"
               "      The demo runs without them: no pod will run (`make demo NODES=0` says so "
               "at once).", flush=True)  # fmt: skip

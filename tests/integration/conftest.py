@@ -24,9 +24,8 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Namespace
 
 from stork.kube.config import make_client
-from stork.sandbox import MissingBinariesError, Sandbox
-from stork.sandbox.binaries import node_binary_dir
-from stork.sandbox.nodes import missing_prerequisites
+from stork.sandbox import Sandbox
+from stork.sandbox.nodes import unavailable
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -83,21 +82,10 @@ def clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clusters]:
     yield from _session_clusters(tmp_path_factory, "STORK_SANDBOX_DIR", nodes=False)
 
 
-def nodes_unavailable() -> str | None:
-    """Why nodes cannot run here (not root, packages or binaries missing), or None."""
-    why = missing_prerequisites()
-    if why is None:
-        try:
-            node_binary_dir()
-        except MissingBinariesError as e:
-            why = str(e)
-    return why
-
-
 @pytest.fixture(scope="session")
 def node_clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clusters]:
     """A sandbox whose clusters have a real node each: pods run."""
-    if why := nodes_unavailable():
+    if why := unavailable():
         pytest.skip(f"no sandbox nodes on this machine: {why}")
     yield from _session_clusters(tmp_path_factory, "STORK_NODES_SANDBOX_DIR", nodes=True)
 

@@ -28,10 +28,10 @@ from lightkube.resources.core_v1 import ConfigMap, Namespace, Pod, Secret
 from stork.deploy.helm import MissingHelmError, helm_binary
 from stork.deploy.manifests import NAME, NAMESPACE
 from stork.kube.resources import ClusterPairResource, MigrationResource, RuleResource
-from stork.sandbox.images import BUSYBOX_IMAGE, controller_archive
+from stork.sandbox.images import controller_archive
 from tests.integration.conftest import Clusters
 from tests.integration.test_migration import kubectl
-from tests.integration.test_nodes import pod_exec, wait_ready
+from tests.integration.test_nodes import busybox_deployment, pod_exec, wait_ready
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,25 +40,15 @@ BIN = Path(sys.executable).parent
 DESTINATION_FROM_A_POD = "https://10.100.0.1:443"
 LABELS = {"app.kubernetes.io/name": "stork", "app.kubernetes.io/component": "controller"}
 
-APP = """
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-      - {name: web, image: IMAGE, imagePullPolicy: Never, command: [sleep, "3600"]}
----
+APP = (
+    busybox_deployment("web", 1, ["sleep", "3600"])
+    + """---
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: settings}
 data: {color: blue}
-""".replace("IMAGE", BUSYBOX_IMAGE)
+"""
+)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
 from lightkube import Client
 from lightkube.resources.core_v1 import Node, Pod
 
@@ -47,6 +48,25 @@ def busybox_pod(
                         "command": ["sh", "-c", command],
                     }
                 ],
+            },
+        }
+    )
+
+
+def busybox_deployment(name: str, replicas: int, command: list[str]) -> str:
+    """A Deployment of busybox pods labelled ``app: <name>`` running `command`, as YAML."""
+    labels = {"app": name}
+    container = {"name": name, "image": BUSYBOX_IMAGE, "imagePullPolicy": "Never"}
+    spec = {"terminationGracePeriodSeconds": 1, "containers": [{**container, "command": command}]}
+    return yaml.safe_dump(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": spec},
             },
         }
     )

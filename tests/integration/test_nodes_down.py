@@ -21,6 +21,7 @@ from stork.sandbox.teardown import CNI_CACHE, CONTAINER_LOG_LINKS, shim_pids, sh
 from tests.integration.conftest import Clusters
 from tests.integration.test_migration import kubectl
 from tests.integration.test_nodes import busybox_pod, records, wait_ready
+from tests.integration.test_sandbox_lifecycle import _alive
 
 CLUSTERS = ("source", "destination")
 
@@ -59,15 +60,6 @@ def host_state(sandbox: Sandbox, slot: int, ids: dict[str, list[str]]) -> dict[s
         "run dirs": [c for c in CLUSTERS if run_dir(sandbox.id, c).exists()],
         "slot claimed": claim.exists() and json.loads(claim.read_text())["dir"] == str(sandbox.dir),
     }
-
-
-def _alive(pid: int) -> bool:
-    """True for a live pid that is not a zombie (PID 1 here may never reap them)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2] not in "ZX"
 
 
 def test_a_second_sandbox_with_nodes_runs_beside_and_its_down_leaves_nothing(

@@ -20,29 +20,16 @@ from lightkube import ApiError
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import ConfigMap
 
-from stork.kube.resources import ClusterPairResource, RuleResource
-from stork.sandbox.images import BUSYBOX_IMAGE
+from stork.kube.resources import ClusterPairResource
 from stork.sandbox.seeds import seed_objects
 from stork.sandbox.slots import node_network
 from tests.integration.conftest import Clusters, RunningController
 from tests.integration.test_migration import kubectl, run_migration
-from tests.integration.test_nodes import pod_exec, wait_ready
+from tests.integration.test_nodes import busybox_deployment, pod_exec, wait_ready
+from tests.integration.test_rules import make_rule
 from tests.waiting import wait_for
 
-APP = """
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: db}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: db}}
-  template:
-    metadata: {labels: {app: db}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-      - {name: db, image: IMAGE, imagePullPolicy: Never, command: [sleep, "3600"]}
-""".replace("IMAGE", BUSYBOX_IMAGE)
+APP = busybox_deployment("db", 2, ["sleep", "3600"])
 
 
 @pytest.fixture
@@ -70,19 +57,6 @@ def make_pair(clusters: Clusters, namespace: str) -> None:
 def controller(start_node_controller: Callable[..., RunningController]) -> RunningController:
     """The host's controller, trying a command once."""
     return start_node_controller("--pair-check-interval", "1", "--rule-command-tries", "1")
-
-
-def make_rule(clusters: Clusters, namespace: str, name: str, *actions: dict[str, Any]) -> None:
-    clusters.source.create(
-        RuleResource.from_dict(
-            {
-                "apiVersion": "stork.libopenstorage.org/v1alpha1",
-                "kind": "Rule",
-                "metadata": {"name": name, "namespace": namespace},
-                "rules": [{"podSelector": {"app": "db"}, "actions": list(actions)}],
-            }
-        )
-    )
 
 
 def read(clusters: Clusters, namespace: str, pod: str, path: str) -> str:

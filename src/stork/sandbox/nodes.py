@@ -39,6 +39,7 @@ import httpx2
 import yaml
 
 from stork.sandbox import cgroups, images
+from stork.sandbox.binaries import MissingBinariesError, node_binary_dir
 from stork.sandbox.errors import SandboxError
 from stork.sandbox.kubeconfig import ClusterCredentials, write_kubeconfig
 from stork.sandbox.pki import KUBELET_CLIENT_USER, PkiPaths, issue
@@ -98,6 +99,17 @@ def missing_prerequisites() -> str | None:
             f"{' '.join(packages)} (`make packages`)"
         )
     return None
+
+
+def unavailable() -> str | None:
+    """Why nodes cannot run here (not root, packages or kubelet missing), or None."""
+    why = missing_prerequisites()
+    if why is None:
+        try:
+            node_binary_dir()
+        except MissingBinariesError as e:
+            why = str(e)
+    return why
 
 
 def cgroup_name(sandbox_id: str, cluster: str) -> str:

@@ -11,16 +11,15 @@ and cgroups. ``down`` removes exactly those.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from stork.sandbox.binaries import binary_dir, node_binary_dir
 from stork.sandbox.cluster import READY_TIMEOUT, ClusterSpec, SandboxCluster
 from stork.sandbox.errors import SandboxError
 from stork.sandbox.kubeconfig import ClusterCredentials, write_kubeconfig
+from stork.sandbox.locking import exclusive
 from stork.sandbox.nodes import SandboxNode, missing_prerequisites
 from stork.sandbox.processes import terminate
 from stork.sandbox.slots import RUN_ROOT, SlotRegistry, bridge_exists, node_network
@@ -103,15 +103,8 @@ class Sandbox:
 
     # -- state -------------------------------------------------------------------------------
 
-    @contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with (self.dir / ".lock").open("w") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+    def _exclusive(self) -> AbstractContextManager[None]:
+        return exclusive(self.dir / ".lock")
 
     def _new_clusters(
         self, binaries: Path, node_binaries: Path | None

@@ -10,14 +10,14 @@ longer records it is stale and is taken over, unless that slot's bridges still e
 
 from __future__ import annotations
 
-import fcntl
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from stork.sandbox.errors import SandboxError
+from stork.sandbox.locking import exclusive
 
 #: Where the registry lives (root only: nodes need root anyway).
 RUN_ROOT = Path("/run/stork-sandbox")
@@ -84,15 +84,9 @@ class SlotRegistry:
     def _slots(self) -> Path:
         return self.root / "slots"
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self) -> AbstractContextManager[None]:
         self._slots.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with (self.root / "slots.lock").open("w") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+        return exclusive(self.root / "slots.lock")
 
     def _holder(self, slot: int) -> dict[str, str] | None:
         try:
