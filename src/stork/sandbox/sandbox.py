@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx2
 
-from stork.sandbox import mounts, netguard, teardown
+from stork.sandbox import hostlimits, mounts, netguard, teardown
 from stork.sandbox.binaries import binary_dir, node_binary_dir
 from stork.sandbox.cluster import READY_TIMEOUT, ClusterSpec, SandboxCluster
 from stork.sandbox.errors import SandboxError
@@ -42,6 +42,8 @@ CLUSTER_SPECS = (
 )
 CLUSTER_NAMES = tuple(s.name for s in CLUSTER_SPECS)
 _STATE_VERSION = 1
+#: Where the inotify limit found before the first sandbox with nodes is kept.
+_INOTIFY_RECORD = "inotify-max-user-instances"
 
 
 @dataclass(frozen=True)
@@ -226,6 +228,8 @@ class Sandbox:
                 self._remove(list(self._clusters.values()))
             self._stopped = set()
             self._slot = self._registry().claim(self.dir, self.id) if nodes else None
+            if nodes and hostlimits.raise_limit(RUN_ROOT / _INOTIFY_RECORD):
+                self._log(f"raised fs.inotify.max_user_instances to {hostlimits.WANTED}")
             self._clusters = self._new_clusters(binaries, node_binaries)
             self._save()  # the slot is recorded before anything uses it
             with_nodes = f" with nodes (slot {self._slot})" if nodes else ""
@@ -326,6 +330,7 @@ class Sandbox:
             registry.release(self.dir, self._slot)
             if not registry.claims():
                 teardown.remove_shared_leftovers()
+                hostlimits.restore(RUN_ROOT / _INOTIFY_RECORD)
         for c in clusters:
             if stuck := mounts.unmount_below(c.root):
                 # Removing a directory with a mount in it would delete what the mount shows.
