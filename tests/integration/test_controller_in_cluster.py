@@ -34,6 +34,10 @@ from tests.integration.test_migration import kubectl
 from tests.integration.test_nodes import busybox_deployment, pod_exec, wait_ready
 from tests.waiting import wait_for
 
+# The first test may build the image (a minute or more on a loaded machine; `make test` builds it
+# beforehand) and load it into the node.
+pytestmark = pytest.mark.timeout(900)
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 #: The destination's `kubernetes` Service IP: what a pod on the source's node reaches.

@@ -20,6 +20,7 @@ from lightkube import ApiError
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import ConfigMap
 
+from stork.kube.config import make_client
 from stork.kube.resources import ClusterPairResource
 from stork.sandbox.seeds import seed_objects
 from stork.sandbox.slots import node_network
@@ -87,17 +88,18 @@ class Witness:
     answers whether that ConfigMap is on the destination right now."""
 
     def __init__(self, clusters: Clusters, address: str) -> None:
-        destination = clusters.destination
+        kubeconfig = clusters.kubeconfig("destination")
         self.answers: list[str] = []
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 _, namespace, name = self.path.split("/")
                 try:
-                    destination.get(ConfigMap, name, namespace=namespace)
+                    with make_client(kubeconfig) as destination:  # one per request (thread)
+                        destination.get(ConfigMap, name, namespace=namespace)
                     answer = "present"
-                except ApiError:
-                    answer = "absent"
+                except ApiError as e:
+                    answer = "absent" if e.status.code == 404 else f"error {e.status.code}"
                 witness.answers.append(answer)
                 body = answer.encode()
                 self.send_response(200)
@@ -115,9 +117,9 @@ class Witness:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def ask(self, namespace: str, name: str) -> str:
-        """The shell command with which a pod asks."""
+        """The shell command with which a pod asks (the answer on stdout)."""
         request = f"GET /{namespace}/{name} HTTP/1.0\\r\\n\\r\\n"
-        return f"printf '{request}' | nc -w 5 {self.address} {self.port} | tail -n 1"
+        return f"printf '{request}' | nc -w 10 {self.address} {self.port} | tail -n 1"
 
 
 @pytest.fixture
@@ -158,10 +160,11 @@ def test_a_background_command_holds_wait_cmd_until_the_resources_are_applied(
                     "cat /tmp/after-release",
                 ).stdout
             ),
+            timeout=60,
             what=f"the held command in {pod} to end",
         )
         assert after == "present", f"{pod} was released before the ConfigMap was applied"
-    assert witness.answers == ["absent", "present", "present"]
+    assert witness.answers == ["absent", "present", "present"], witness.answers
 
 
 def test_a_failing_command_fails_the_migration_with_storks_message(
