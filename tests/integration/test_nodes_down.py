@@ -1,6 +1,7 @@
 """Two sandboxes with nodes at once never clash, and `down` leaves nothing of one behind:
 no process, mount, cgroup (v1 hierarchies and /sys/fs/cgroup/unified), bridge, veth, netns or
-iptables rule, while the other keeps all of its own."""
+iptables rule, while the others keep all of theirs (their guards too: same CIDRs, their own
+rules)."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def host_state(sandbox: Sandbox, slot: int, ids: dict[str, list[str]]) -> dict[s
 
 
 def test_a_second_sandbox_with_nodes_runs_beside_and_its_down_leaves_nothing(
-    node_clusters: Clusters, tmp_path: Path
+    clusters: Clusters, node_clusters: Clusters, tmp_path: Path
 ) -> None:
     other = Sandbox(tmp_path / "other")
     started = time.monotonic()
@@ -114,7 +115,8 @@ def test_a_second_sandbox_with_nodes_runs_beside_and_its_down_leaves_nothing(
     assert not [r.component for r in processes if is_running(r)]
     assert not [p for p in shims if _alive(p)]
     assert not other.state_path.exists()
-    # the session's sandbox kept all of its own
+    # the session's sandboxes kept all of their own, the guard of the one without nodes too
     assert netguard.present(node_clusters.sandbox.id)
+    assert netguard.present(clusters.sandbox.id)
     assert {s.health for s in node_clusters.sandbox.status() or []} == {"Ready"}
     print(f"second sandbox with nodes up in {up_seconds:.1f}s")
