@@ -78,13 +78,16 @@ def base_archive() -> Path:
         debs.mkdir()
         # An empty dpkg status: apt resolves the packages' whole dependency closure.
         (Path(tmp) / "status").write_text("")
-        run(
+        download = [
             "apt-get", "-q", "-y", "--no-install-recommends",
             "-o", f"Dir::State::status={Path(tmp) / 'status'}",
             "-o", f"Dir::Cache::archives={debs}",
             "-o", "Debug::NoLocking=1",
             "install", "--download-only", *BASE_PACKAGES,
-        )  # fmt: skip
+        ]  # fmt: skip
+        if subprocess.run(download, capture_output=True, check=False).returncode != 0:
+            run("apt-get", "update", "-qq")  # a fresh machine may have no package lists yet
+            run(*download)
         packages = sorted(debs.glob("*.deb"))
         for d in ("bin", "lib", "lib64", "sbin"):  # Debian 12's merged /usr
             (rootfs / "usr" / d).mkdir(parents=True)
