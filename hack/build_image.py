@@ -1,6 +1,6 @@
 """`make image`: the controller's image as an OCI archive, without any container registry.
 
-1. A Debian 12 base with Python 3.11 (``stork.invalid/debian-python:bookworm``): the packages of
+1. A Debian 12 base with Python 3.11 (``stork.invalid/debian-python:<key>``): the packages of
    ``images.BASE_PACKAGES`` and their dependencies, downloaded by apt from this machine's Debian
    mirror and unpacked with dpkg-deb into a merged-/usr tree (seconds, where debootstrap takes
    minutes: no maintainer scripts run, and none are needed), packed as an OCI archive. Cached.
@@ -66,10 +66,15 @@ def cannot_build() -> str | None:
     return None
 
 
+def base_name() -> str:
+    """The base image's name, tagged by its packages (buildah's storage keeps it by name)."""
+    key = hashlib.sha256(" ".join(BASE_PACKAGES).encode()).hexdigest()[:12]
+    return f"{BASE_IMAGE.rsplit(':', 1)[0]}:{key}"
+
+
 def base_archive() -> Path:
     """The Debian base as an OCI archive, made when missing."""
-    key = hashlib.sha256(" ".join(BASE_PACKAGES).encode()).hexdigest()[:12]
-    out = images_dir() / f"debian-python-{key}.tar"
+    out = images_dir() / f"debian-python-{base_name().rsplit(':', 1)[1]}.tar"
     if out.is_file():
         return out
     started = time.monotonic()
@@ -109,9 +114,9 @@ def base_archive() -> Path:
         (rootfs / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
         (rootfs / "etc" / "group").write_text("root:x:0:\n")
         (rootfs / "etc" / "resolv.conf").write_text("")
-        write_oci_archive(rootfs, BASE_IMAGE, out, ImageConfig(cmd=["python3"]))
+        write_oci_archive(rootfs, base_name(), out, ImageConfig(cmd=["python3"]))
     mb = out.stat().st_size / 1e6
-    say(f"base {BASE_IMAGE}: {len(packages)} Debian packages, {mb:.0f} MB, "
+    say(f"base {base_name()}: {len(packages)} Debian packages, {mb:.0f} MB, "
         f"in {time.monotonic() - started:.1f}s")  # fmt: skip
     return out
 
@@ -139,7 +144,7 @@ def build(repo: Path, out: Path) -> None:
     image = default_image()
     base = base_archive()
     buildah = Buildah(images_dir() / "buildah")
-    if not buildah.has(BASE_IMAGE):
+    if not buildah.has(base_name()):
         t = time.monotonic()
         buildah("pull", "--quiet", f"oci-archive:{base}")
         say(f"base loaded into buildah in {time.monotonic() - t:.1f}s")
@@ -154,7 +159,7 @@ def build(repo: Path, out: Path) -> None:
         t = time.monotonic()
         buildah(
             "bud", "--quiet", "--pull=never", "--network", "none",
-            "--build-arg", f"BASE={BASE_IMAGE}", "-t", image, str(context),
+            "--build-arg", f"BASE={base_name()}", "-t", image, str(context),
         )  # fmt: skip
         say(f"buildah bud in {time.monotonic() - t:.1f}s")
     t = time.monotonic()
