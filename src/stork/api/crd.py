@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from stork.api.action import Action
 from stork.api.base import KubeObject
 from stork.api.clusterpair import ClusterPair
 from stork.api.constants import GROUP, VERSION
@@ -139,6 +140,18 @@ CRDS: tuple[CrdInfo, ...] = (
         ),
     ),
     CrdInfo(Rule, "Rule", "rules", True, status=False),
+    CrdInfo(
+        Action,
+        "Action",
+        "actions",
+        True,
+        columns=(
+            PrinterColumn("Type", ".spec.actionType"),
+            PrinterColumn("Stage", ".status.stage"),
+            PrinterColumn("Status", ".status.status"),
+            _AGE,
+        ),
+    ),
 )
 
 

@@ -29,3 +29,6 @@ MigrationResource: type[GenericNamespacedResource] = create_namespaced_resource(
 RuleResource: type[GenericNamespacedResource] = create_namespaced_resource(
     GROUP, VERSION, "Rule", "rules"
 )
+ActionResource: type[GenericNamespacedResource] = create_namespaced_resource(
+    GROUP, VERSION, "Action", "actions"
+)

@@ -11,6 +11,7 @@ from typing import Any
 from stork.migration.transform._objects import Obj
 from stork.migration.transform.jobs import clean_job
 from stork.migration.transform.metadata import clean_metadata
+from stork.migration.transform.namespacemap import map_namespaces
 from stork.migration.transform.rancher import map_projects
 from stork.migration.transform.rbac import filter_subjects
 from stork.migration.transform.service import clear_service_addresses
@@ -41,9 +42,12 @@ class TransformContext:
     namespaces: frozenset[str] = frozenset()
     skip_service_update: bool = False
     include_volumes: bool = False
+    namespace_mapping: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "project_mappings", MappingProxyType(dict(self.project_mappings)))
+        mapping = MappingProxyType(dict(self.namespace_mapping))
+        object.__setattr__(self, "namespace_mapping", mapping)
         object.__setattr__(self, "namespaces", frozenset(self.namespaces))
 
 
@@ -60,7 +64,9 @@ def transform(obj: Mapping[str, Any], ctx: TransformContext) -> Obj:
        (PersistentVolume, PersistentVolumeClaim).
     3. ``scale_down`` (workloads, CronJobs), after the cleaning so that its records are made
        from what travels.
-    4. ``map_projects`` last, so that it sees the final labels and annotations.
+    4. ``map_namespaces`` (only with a ``namespace_mapping``), after ``filter_subjects``, which
+       selects subjects by their source namespace.
+    5. ``map_projects`` last, so that it sees the final labels and annotations.
     """
     out = clean_metadata(obj)
     out = clear_service_addresses(out, ctx.skip_service_update)
@@ -68,6 +74,7 @@ def transform(obj: Mapping[str, Any], ctx: TransformContext) -> Obj:
     out = filter_subjects(out, ctx.namespaces)
     out = prepare_volume(out)
     out = scale_down(out, ctx.start_applications)
+    out = map_namespaces(out, ctx.namespace_mapping)
     return map_projects(out, ctx.project_mappings)
 
 
