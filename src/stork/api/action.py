@@ -168,6 +168,10 @@ class ActionStatusModel(OpenStorkModel):
     conditions: Conditions = None
     scaled_down: list[ScaledObject] | None = None
     suspended_schedule: ScheduleRecord | None = None
+    deactivated_copies: list[ScheduleRecord] | None = Field(
+        None, description="Static copies whose applicationActivated was cleared."
+    )
+    failed_stage: str | None = Field(None, description="The stage whose failure ended the action.")
     last_mile_migration: str | None = None
     drill: DrillReport | None = None
 

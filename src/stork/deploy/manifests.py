@@ -20,6 +20,7 @@ import yaml
 from stork.deploy.rbac import (
     CommentedRule,
     controller_rules,
+    failover_rules,
     leader_election_rules,
     plain,
     source_read_rules,
@@ -106,16 +107,19 @@ def _binding(kind: str, name: str, ns: str | None, role_kind: str, s: DeploySett
 
 def rbac(s: DeploySettings) -> list[Manifest]:
     """ClusterRoles, a Role and their bindings; rules still carry their comments."""
-    controller, reader, election = (
+    controller, reader, election, failover = (
         f"{NAME}-controller",
         f"{NAME}-migration-source",
         f"{NAME}-leader-election",
+        f"{NAME}-failover",
     )
     return [
         _role("ClusterRole", controller, None, controller_rules()),
         _binding("ClusterRoleBinding", controller, None, "ClusterRole", s),
         _role("ClusterRole", reader, None, source_read_rules(list(s.custom_resource_groups))),
         _binding("ClusterRoleBinding", reader, None, "ClusterRole", s),
+        _role("ClusterRole", failover, None, failover_rules(list(s.custom_resource_groups))),
+        _binding("ClusterRoleBinding", failover, None, "ClusterRole", s),
         _role("Role", election, s.namespace, leader_election_rules()),
         _binding("RoleBinding", election, s.namespace, "Role", s),
     ]
@@ -265,7 +269,9 @@ HEADER = (
 RBAC_NOTE = (
     "# Least privilege: the controller reads the source (it never writes migrated objects there;\n"
     "# those writes go to the destination with the ClusterPair's credentials, see `storkctl\n"
-    "# generate destination-rbac`). Custom resources are migrated only from groups it may list:\n"
+    "# generate destination-rbac`). Only on the cluster failed over to does it write its own\n"
+    "# applications (stork-failover: failover scale-up, failback scale-down, drills); remove that\n"
+    "# binding to forbid them. Custom resources are migrated only from groups it may list:\n"
     "# bind a ClusterRole with `list` on them to ServiceAccount stork-system/stork (or set the\n"
     "# Helm value customResourceGroups).\n"
 )
