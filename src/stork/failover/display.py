@@ -103,3 +103,65 @@ def drill_info(status: Mapping[str, Any]) -> str:
         text += f" in {drill['readySeconds']:.1f}s"
     reason = str(status.get("reason") or "")
     return f"{text} ; {reason}" if reason else text
+
+
+def _yes_no(value: Any) -> str:
+    return "yes" if value else "no"
+
+
+def drill_report(action: Mapping[str, Any], created: str = "", finished: str = "") -> str:
+    """The printable report of a drill (``storkctl describe drill``): what an auditor asks
+    for: what was rehearsed, when, how long the standby took to come up, what did not, and
+    that nothing was left behind. ``created``/``finished`` are the times as printed."""
+    meta = action.get("metadata") or {}
+    spec = action.get("spec") or {}
+    status = action.get("status") or {}
+    params = (spec.get("actionParameter") or {}).get("drillParameter") or {}
+    found = status.get("drill")
+    drill: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    names = drill.get("namespaces")
+    mapping: Mapping[str, Any] = names if isinstance(names, Mapping) else {}
+    workloads = [w for w in drill.get("workloads") or [] if isinstance(w, Mapping)]
+    ready = sum(1 for w in workloads if w.get("ready"))
+    lines = [
+        f"Drill:            {meta.get('name')}",
+        f"Namespace:        {meta.get('namespace')}",
+        f"Schedule:         {meta.get('namespace')}/{params.get('migrationScheduleReference')}",
+        f"Created:          {created}",
+        f"Finished:         {finished}",
+        f"Stage:            {pretty_stage(status.get('stage'), ActionType.DRILL)}",
+        f"Status:           {status.get('status') or ''}",
+    ]
+    if isinstance(drill.get("readySeconds"), int | float):
+        lines.append(f"Ready after:      {drill['readySeconds']:.1f}s")
+    lines.append(f"Workloads Ready:  {ready}/{len(workloads)}")
+    lines.append("Namespaces:")
+    lines += [f"  {standby} -> {copy}" for standby, copy in mapping.items()] or ["  (none yet)"]
+    lines.append(f"Objects copied:   {drill.get('objects') or 0}")
+    if workloads:
+        width = max(len(f"{w.get('namespace')}/{w.get('kind')}/{w.get('name')}") for w in workloads)
+        lines.append("Workloads:")
+        for w in workloads:
+            what = f"{w.get('namespace')}/{w.get('kind')}/{w.get('name')}"
+            mark = "Ready" if w.get("ready") else "NOT READY"
+            lines.append(f"  {what.ljust(width)}  {mark:<9}  {w.get('reason') or ''}")
+    for title, key in (("Refused", "refused"), ("Changed or not copied", "notes")):
+        items = [str(i) for i in drill.get(key) or []]
+        if items:
+            lines.append(f"{title}:")
+            lines += [f"  - {i}" for i in items]
+    if status.get("stage") == ActionStage.FINAL.value:
+        torn = drill.get("tornDown")
+        lines.append(
+            f"Torn down:        {_yes_no(torn)}"
+            + (
+                ""
+                if torn
+                else f" (kept: `storkctl delete drill {meta.get('name')} -n "
+                f"{meta.get('namespace')}` removes it)"
+            )
+        )
+    lines.append("Source touched:   no (a drill reads the standby copy on this cluster only)")
+    if status.get("reason"):
+        lines.append(f"Reason:           {status['reason']}")
+    return "\n".join(lines) + "\n"
