@@ -51,7 +51,9 @@ _NOT_COPIED = frozenset(
         "stork.libopenstorage.org/migration-schedule-name",
     }
 )
-_SUCCEEDED = ("Successful", "PartialSuccess")
+#: A last-mile Migration must carry everything: PartialSuccess fails the action (Stork goes on,
+#: and would start the applications with part of the latest state missing).
+_SUCCEEDED = ("Successful",)
 NOT_CONFINED = "the Action's namespaces should only contain the current namespace"
 
 
@@ -214,15 +216,16 @@ def last_mile_object(run: Run, res: Resolved, operation: str) -> dict[str, Any]:
 
 
 def _migration_reason(migration: Mapping[str, Any]) -> str:
-    """Why a Migration failed, from its Complete condition (or its failed resources)."""
+    """Why a Migration failed: its first failed resource, else its Complete condition."""
     status = migration.get("status") or {}
-    for condition in status.get("conditions") or []:
-        if condition.get("type") == "Complete" and condition.get("message"):
-            return str(condition["message"])
     failures = [r for r in status.get("resources") or [] if r.get("status") == "Failed"]
     if failures:
         first = failures[0]
-        return f"{first.get('kind')} {first.get('name')}: {first.get('reason')}"
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        return f"{first.get('kind')} {first.get('name')}: {first.get('reason')}{more}"
+    for condition in status.get("conditions") or []:
+        if condition.get("type") == "Complete" and condition.get("message"):
+            return str(condition["message"])
     return ""
 
 
