@@ -29,7 +29,9 @@ def make_schedule(client: Client, ns: str, name: str, namespaces: list[str], sta
                 "spec": {
                     "schedulePolicyName": "default-migration-policy",
                     "suspend": True,
-                    "template": {"spec": {"clusterPair": "cluster-pair1", "namespaces": namespaces}},
+                    "template": {
+                        "spec": {"clusterPair": "cluster-pair1", "namespaces": namespaces}
+                    },
                 },
             }
         )
