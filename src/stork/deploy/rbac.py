@@ -173,8 +173,9 @@ def controller_rules() -> list[CommentedRule]:
             {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
         ),
         (
-            "pre/post-exec Rules: a rule's commands (a WebSocket exec is authorized as create)",
-            {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]},
+            "pre/post-exec Rules: a rule's commands (a WebSocket exec is an HTTP GET, authorized"
+            " as get, and since Kubernetes 1.35 also as create)",
+            {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["get", "create"]},
         ),
     ]
 
