@@ -29,6 +29,7 @@ from stork.kube.resources import (
     NamespacedSchedulePolicyResource,
 )
 from stork.migration.transform import CRONJOB_SUSPEND_ANNOTATION, MIGRATION_REPLICAS_ANNOTATION
+from stork.sandbox.images import BUSYBOX_IMAGE
 from tests.integration.conftest import Clusters, RunningController
 from tests.integration.storkctl_harness import Storkctl
 from tests.integration.test_migration import kubectl
@@ -50,7 +51,8 @@ spec:
     metadata: {labels: {app: web}}
     spec:
       terminationGracePeriodSeconds: 1
-      containers: [{name: web, image: IMAGE, command: [sleep, "3600"]}]
+      containers:
+      - {name: web, image: IMAGE, imagePullPolicy: Never, command: [sleep, "3600"]}
 ---
 apiVersion: batch/v1
 kind: CronJob
@@ -62,7 +64,30 @@ spec:
       template:
         spec:
           restartPolicy: Never
-          containers: [{name: tick, image: IMAGE, command: [date]}]
+          containers: [{name: tick, image: IMAGE, imagePullPolicy: Never, command: [date]}]
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: runner}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader}
+rules: [{apiGroups: [""], resources: [configmaps], verbs: [get]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: reader}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+subjects: [{kind: ServiceAccount, name: runner, namespace: NAMESPACE}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
 """
 SCHEDULE = "sched"
 PAIR = "dr"
@@ -164,7 +189,7 @@ def setup_dr(
 ) -> DR:
     """The application on the source, paired both ways, scheduled, migrated once."""
     kubectl(clusters.kubeconfig("source"), "apply", "-n", namespace, "-f", "-",
-            stdin=APP.replace("IMAGE", image()))  # fmt: skip
+            stdin=APP.replace("IMAGE", BUSYBOX_IMAGE).replace("NAMESPACE", namespace))  # fmt: skip
     Storkctl(clusters.kubeconfig("source")).ok(
         "create", "clusterpair", PAIR, "-n", namespace, "--mode", "sync-dr",
         "--src-kube-file", str(clusters.kubeconfig("source")),

@@ -49,7 +49,8 @@ from stork.controller.clusterpair import check_pair
 from stork.failover import drill_steps, failback_steps, failover_steps
 from stork.failover.clusters import Side
 from stork.failover.stages import Outcome, StageError, advance, flow_of, parse_stage
-from stork.failover.steps import SOURCE_CONDITION, Run, StepResult, StepTable
+from stork.failover.steps import SOURCE_CONDITION, Run, StepResult, StepTable, failed
+from stork.kube.errors import is_retryable
 from stork.kube.resources import (
     ActionResource,
     ClusterPairResource,
@@ -57,7 +58,7 @@ from stork.kube.resources import (
     NamespacedSchedulePolicyResource,
     SchedulePolicyResource,
 )
-from stork.kube.rest import Rest
+from stork.kube.rest import Rest, RestError
 from stork.runtime.clock import Clock, SystemClock
 from stork.runtime.conditions import set_condition
 from stork.runtime.events import NORMAL, WARNING, EventRecorder
@@ -234,10 +235,16 @@ class ActionReconciler:
         run = Run(key, action, action_type, stage, now, parse_time(status.get("finishTimestamp")))
         try:
             result = await step(run, _Env(self, self._local))
-        except (httpx2.HTTPError, ApiError, OSError) as e:
-            # A cluster that does not answer now: the step is tried again (with back-off).
-            log.warning("action %s/%s: %s: %s", key[0], key[1], stage.value or "Validations", e)
-            raise
+        except (httpx2.HTTPError, ApiError, RestError, OSError) as e:
+            what = stage.value or "Validations"
+            if isinstance(e, ApiError | RestError) and not is_retryable(e):
+                # Refused (RBAC, validation, gone): trying again changes nothing; say why.
+                message = e.status.message if isinstance(e, ApiError) else e.message
+                result = failed(f"{what}: {message}")
+            else:
+                # A cluster that does not answer now: the step is tried again (with back-off).
+                log.warning("action %s/%s: %s: %s", key[0], key[1], what, e)
+                raise
         return await self._apply(key, action, run, result)
 
     async def _apply(
