@@ -20,6 +20,7 @@ from lightkube.resources.networking_v1 import NetworkPolicy
 from lightkube.resources.rbac_authorization_v1 import Role, RoleBinding
 
 from stork.failover.drill import DRILL_LABEL, DRILL_UID_ANNOTATION, ISOLATION_POLICY
+from stork.kube.resources import ActionResource
 from tests.integration.conftest import Clusters, RunningController
 from tests.integration.test_failover_action import DR, SCHEDULE, setup_dr
 from tests.waiting import wait_for
@@ -148,3 +149,23 @@ def test_a_drill_tears_itself_down_and_refuses_a_namespace_it_did_not_make(dr: D
         assert not gone(dr.dst, f"{ns}-drill")
     finally:
         dr.dst.delete(Namespace, f"{ns}-drill")
+
+
+def test_deleting_a_kept_drill_s_action_takes_its_namespaces_with_it(dr: DR) -> None:
+    ns = dr.namespace
+    args = ("perform", "drill", "-m", SCHEDULE, "-n", ns, "--keep", "--timeout", "2s", "--wait")
+    ran = dr.storkctl()(*args)
+    assert ran.code == 1, ran
+    name = ran.stdout.splitlines()[1].split("`")[1].split()[3]
+    assert not gone(dr.dst, f"{ns}-drill")
+    dr.dst.delete(ActionResource, name, namespace=ns)  # kubectl delete action: the finalizer
+    wait_for(lambda: gone(dr.dst, f"{ns}-drill"), 120, "the drill namespace to be deleted")
+
+    def action_gone() -> bool:
+        try:
+            dr.action(name)
+        except ApiError as e:
+            return e.status.code == 404
+        return False
+
+    wait_for(action_gone, 30, "the drill's Action to be gone")

@@ -5,14 +5,16 @@ Action each success creates."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from lightkube import Client
 
 from stork.kube.resources import ActionResource, ClusterPairResource, MigrationScheduleResource
-from tests.integration.conftest import Clusters
+from tests.integration.conftest import Clusters, RunningController
 from tests.integration.storkctl_harness import Storkctl
+from tests.waiting import wait_for
 
 API = "stork.libopenstorage.org/v1alpha1"
 STAMP = r"\d{4}-\d{2}-\d{2}-\d{6}"
@@ -205,3 +207,26 @@ def test_drill_options_are_checked(clusters: Clusters, dst: Storkctl, namespace:
         "error: --timeout must be between 1s and 60m"
     )
     assert dst.ok("get", "drill", "-n", namespace) == "No resources found.\n"
+
+
+def test_an_action_may_only_reach_its_own_namespace(
+    clusters: Clusters,
+    dst: Storkctl,
+    namespace: str,
+    start_controller: Callable[..., RunningController],
+) -> None:
+    """A tenant's static copy naming another namespace makes the controller refuse the Action
+    before it touches anything (the admin namespace alone may act on several)."""
+    make_schedule(clusters.destination, namespace, "s", [namespace, "kube-system"], static=True)
+    start_controller("--kubeconfig", str(clusters.kubeconfig("destination")), "--no-leader-elect")
+    out = dst.ok("perform", "failover", "-m", "s", "--skip-source-operations", "-n", namespace)
+    name = _check_started(out, "failover", namespace, "s")
+
+    def final() -> dict[str, Any] | None:
+        status = action(clusters, namespace, name).get("status") or {}
+        return status if status.get("stage") == "Final" else None
+
+    status = wait_for(final, 60, "the action to end")
+    assert status["status"] == "Failed"
+    assert status["reason"] == "the Action's namespaces should only contain the current namespace"
+    assert "summary" not in status

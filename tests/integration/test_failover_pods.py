@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 
 import pytest
-from lightkube import ApiError, Client
-from lightkube.resources.core_v1 import Namespace, Pod
+from lightkube import Client
+from lightkube.resources.core_v1 import Pod
 
 from tests.integration.conftest import Clusters, RunningController
-from tests.integration.test_drill import versions
+from tests.integration.test_drill import gone, versions
 from tests.integration.test_failover_action import (
     DR,
     SCHEDULE,
@@ -75,14 +75,6 @@ def test_failover_and_failback_with_pods_ready(node_dr: DR) -> None:
     assert dr.schedule(dr.src)["spec"]["suspend"] is False
 
 
-def _gone(client: Client, name: str) -> bool:
-    try:
-        client.get(Namespace, name)
-    except ApiError as e:
-        return e.status.code == 404
-    return False
-
-
 def test_a_drill_comes_up_ready_beside_the_untouched_standby_while_the_schedule_runs(
     node_dr: DR,
 ) -> None:
@@ -121,5 +113,5 @@ def test_a_drill_comes_up_ready_beside_the_untouched_standby_while_the_schedule_
     assert len(pods(dr.src, ns)) == 2
 
     dr.storkctl().ok("delete", "drill", name, "-n", ns)
-    wait_for(lambda: _gone(dr.dst, drill_ns), 120, f"{drill_ns} to be deleted")
+    wait_for(lambda: gone(dr.dst, drill_ns), 120, f"{drill_ns} to be deleted")
     assert versions(dr.dst, ns) == standby

@@ -36,6 +36,7 @@ from stork.failover.scaling import (
 )
 from stork.failover.steps import Env, Run, StepResult, done, failed, waiting
 from stork.kube.discovery import NAMESPACES
+from stork.kube.pairconfig import PairConfigError
 from stork.kube.rest import RestError
 from stork.migration.filters import FilterContext
 from stork.migration.namespaces import confined
@@ -417,3 +418,53 @@ def latest_migration(schedule: Mapping[str, Any]) -> Mapping[str, Any] | None:
         if isinstance(i, Mapping)
     ]
     return max(items, key=lambda i: str(i.get("creationTimestamp") or ""), default=None)
+
+
+def records_of(run: Run, key: str) -> list[dict[str, Any]]:
+    """The entries of a list in the Action's status (copies)."""
+    return [dict(e) for e in run.status.get(key) or [] if isinstance(e, Mapping)]
+
+
+async def source_side(run: Run, env: Env, res: Resolved) -> Side | StepResult:
+    """The source, through the reverse pair, or the failed step."""
+    pair = await env.pair(run.namespace, res.pair_name)
+    if pair is None:
+        return failed(
+            f"Unable to fetch the ClusterPair {run.namespace}/{res.pair_name} needed for "
+            f"{run.action_type.value} operation"
+        )
+    try:
+        return await env.remote(pair)
+    except PairConfigError as e:
+        return failed(f"The ClusterPair {run.namespace}/{res.pair_name} cannot be used: {e}")
+
+
+async def with_source(run: Run, env: Env) -> tuple[Resolved, Side] | StepResult:
+    """The schedule and namespaces, and the source; or the failed step."""
+    res = await resolve(run, env)
+    if isinstance(res, StepResult):
+        return res
+    source = await source_side(run, env, res)
+    if isinstance(source, StepResult):
+        return source
+    return res, source
+
+
+async def leave(run: Run, env: Env, leaving: Side, other: Side, res: Resolved) -> StepResult:
+    """The scale-down stage: plan and record it (first pass), then stop ``leaving``'s
+    applications and clear its static copies' activation (recorded for a rollback)."""
+    try:
+        if not run.status.get("status"):
+            entries = await plan(run, leaving, other, res)
+            return waiting("scale down planned", 0.0, scaledDown=entries)
+        result = await scale_down(run, leaving, recorded(run, leaving.name))
+        if result.outcome is not None and result.outcome.value == "done":
+            cleared = await clear_static_copies(leaving, run, env.admin_namespace, res.namespaces)
+            copies = records_of(run, "deactivatedCopies")
+            for full in cleared:
+                namespace, _, name = full.partition("/")
+                copies.append({"cluster": leaving.name, "namespace": namespace, "name": name})
+            result.status["deactivatedCopies"] = copies
+        return result
+    except (RestError, httpx2.HTTPError) as e:
+        return failed(f"Failed to scale down replicas in cluster {leaving.host} : {describe(e)}")

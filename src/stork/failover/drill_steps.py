@@ -41,7 +41,7 @@ from stork.failover.readiness import report
 from stork.failover.stages import Outcome
 from stork.failover.steps import Env, Run, StepResult, StepTable, done, failed, waiting
 from stork.kube.discovery import NAMESPACES, custom_resource_groups, discover
-from stork.kube.rest import RestError, object_path
+from stork.kube.rest import RestError
 from stork.migration.collect import list_types
 from stork.migration.filters import FilterContext, select_objects
 from stork.migration.plan import object_id, phase_of
@@ -61,14 +61,7 @@ def _timeout(run: Run) -> float:
 
 
 async def _namespace(env: Env, name: str) -> dict[str, Any] | None:
-    try:
-        resp = await env.local.rest.request("GET", object_path(NAMESPACES, None, name))
-    except RestError as e:
-        if e.status == 404:
-            return None
-        raise
-    obj: dict[str, Any] = resp.json()
-    return obj
+    return await env.local.get(NAMESPACES, "", name)
 
 
 async def _resolved(run: Run, env: Env) -> tuple[Resolved, dict[str, str]] | StepResult:

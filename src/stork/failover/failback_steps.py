@@ -17,7 +17,6 @@ A failback needs the source: one that does not answer fails the failback at once
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import httpx2
 
@@ -26,23 +25,23 @@ from stork.api.timestamps import parse_time
 from stork.failover.clusters import SCHEDULES, Side
 from stork.failover.dr import (
     Resolved,
-    clear_static_copies,
     describe,
     last_mile,
     latest_migration,
+    leave,
     mark_static_copies,
-    plan,
     recorded,
+    records_of,
     resolve,
     restore,
     rollback_summary,
-    scale_down,
     scale_to_standby,
     scale_up,
     set_suspend,
+    source_side,
     wait_scaled_down,
+    with_source,
 )
-from stork.failover.failover_steps import source_side
 from stork.failover.perform import is_static_copy
 from stork.failover.stages import Outcome
 from stork.failover.steps import (
@@ -63,20 +62,6 @@ S = ActionStage
 _RUNNING = ("", "Pending", "InProgress")
 
 
-async def _context(run: Run, env: Env) -> tuple[Resolved, Side] | StepResult:
-    res = await resolve(run, env)
-    if isinstance(res, StepResult):
-        return res
-    source = await source_side(run, env, res)
-    if isinstance(source, StepResult):
-        return source
-    return res, source
-
-
-def _records(run: Run, key: str) -> list[dict[str, Any]]:
-    return [dict(e) for e in run.status.get(key) or [] if isinstance(e, Mapping)]
-
-
 async def validate(run: Run, env: Env) -> StepResult:
     """The namespaces, the reverse pair and the source; the schedule to keep still."""
     res = await resolve(run, env)
@@ -88,7 +73,7 @@ async def validate(run: Run, env: Env) -> StepResult:
             "The namespaces specified for failback are not contained within the namespaces "
             f"listed in MigrationSchedule {meta.get('namespace')}/{meta.get('name')}"
         )
-    got = await _context(run, env)
+    got = await with_source(run, env)
     if isinstance(got, StepResult):
         return got
     res, source = got
@@ -158,30 +143,11 @@ async def _check_reverse_schedule(run: Run, env: Env, res: Resolved) -> StepResu
 
 async def scale_down_destination(run: Run, env: Env) -> StepResult:
     """Plan (recorded first), then stop here what the source will start."""
-    got = await _context(run, env)
+    got = await with_source(run, env)
     if isinstance(got, StepResult):
         return got
     res, source = got
-    try:
-        if not run.status.get("status"):
-            entries = await plan(run, env.local, source, res)
-            return waiting("scale down planned", 0.0, scaledDown=entries)
-        result = await scale_down(run, env.local, recorded(run, DESTINATION))
-        if result.outcome is Outcome.DONE:
-            cleared = await clear_static_copies(env.local, run, env.admin_namespace, res.namespaces)
-            copies = _records(run, "deactivatedCopies")
-            copies += [
-                {
-                    "cluster": DESTINATION,
-                    "namespace": c.partition("/")[0],
-                    "name": c.partition("/")[2],
-                }
-                for c in cleared
-            ]
-            result.status["deactivatedCopies"] = copies
-        return result
-    except (RestError, httpx2.HTTPError) as e:
-        return failed(f"Failed to scale down replicas in cluster {env.local.host} : {describe(e)}")
+    return await leave(run, env, env.local, source, res)
 
 
 async def wait_destination(run: Run, env: Env) -> StepResult:
@@ -202,7 +168,7 @@ async def last_mile_to_source(run: Run, env: Env) -> StepResult:
 
 async def scale_up_source(run: Run, env: Env) -> StepResult:
     """Start the applications on the source, then resume its schedule (static-copy flow)."""
-    got = await _context(run, env)
+    got = await with_source(run, env)
     if isinstance(got, StepResult):
         return got
     res, source = got
@@ -253,7 +219,9 @@ async def roll_back_destination(run: Run, env: Env) -> StepResult:
                 if record.get("cluster") == SOURCE and record.get("wasSuspended") is False:
                     await set_suspend(source, str(record["namespace"]), str(record["name"]), False)
         problems.update(await restore(env.local, recorded(run, DESTINATION)))
-        copies = [c for c in _records(run, "deactivatedCopies") if c.get("cluster") == DESTINATION]
+        copies = [
+            c for c in records_of(run, "deactivatedCopies") if c.get("cluster") == DESTINATION
+        ]
         for problem in await mark_static_copies(
             env.local, [f"{c.get('namespace')}/{c.get('name')}" for c in copies]
         ):

@@ -10,7 +10,6 @@ honoured here always (whoever sets it knows why the source must not be touched).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import httpx2
 
@@ -18,21 +17,22 @@ from stork.api.action import ActionStage, ActionType
 from stork.failover.clusters import SCHEDULES, Side
 from stork.failover.dr import (
     Resolved,
-    clear_static_copies,
     describe,
     last_mile,
     latest_migration,
+    leave,
     mark_static_copies,
-    plan,
     recorded,
+    records_of,
     resolve,
     restore,
     rollback_summary,
-    scale_down,
     scale_to_standby,
     scale_up,
     set_suspend,
+    source_side,
     wait_scaled_down,
+    with_source,
 )
 from stork.failover.perform import is_static_copy
 from stork.failover.stages import Outcome
@@ -69,21 +69,6 @@ def _skip(message: str, reason: str, detail: str = "") -> StepResult:
     return StepResult(
         Outcome.SKIP_SOURCE, "", events=events, source_condition=(False, reason, full)
     )
-
-
-async def source_side(run: Run, env: Env, res: Resolved) -> Side | StepResult:
-    """The source, through the reverse pair, or the failed step."""
-    pair = await env.pair(run.namespace, res.pair_name)
-    what = run.action_type.value
-    if pair is None:
-        return failed(
-            f"Unable to fetch the ClusterPair {run.namespace}/{res.pair_name} needed for "
-            f"{what} operation"
-        )
-    try:
-        return await env.remote(pair)
-    except PairConfigError as e:
-        return failed(f"The ClusterPair {run.namespace}/{res.pair_name} cannot be used: {e}")
 
 
 async def validate(run: Run, env: Env) -> StepResult:
@@ -174,47 +159,18 @@ async def _quiesce_source(run: Run, env: Env, source: Side) -> StepResult:
     return result
 
 
-async def _resolved_source(run: Run, env: Env) -> tuple[Resolved, Side] | StepResult:
-    res = await resolve(run, env)
-    if isinstance(res, StepResult):
-        return res
-    source = await source_side(run, env, res)
-    if isinstance(source, StepResult):
-        return source
-    return res, source
-
-
-def _records(run: Run, key: str) -> list[dict[str, Any]]:
-    return [dict(e) for e in run.status.get(key) or [] if isinstance(e, Mapping)]
-
-
 async def scale_down_source(run: Run, env: Env) -> StepResult:
     """Plan (recorded first), then stop on the source what will start here."""
-    got = await _resolved_source(run, env)
+    got = await with_source(run, env)
     if isinstance(got, StepResult):
         return got
     res, source = got
-    try:
-        if not run.status.get("status"):
-            entries = await plan(run, source, env.local, res)
-            return waiting("scale down planned", 0.0, scaledDown=entries)
-        result = await scale_down(run, source, recorded(run, SOURCE))
-        if result.outcome is Outcome.DONE:
-            cleared = await clear_static_copies(source, run, env.admin_namespace, res.namespaces)
-            copies = _records(run, "deactivatedCopies")
-            copies += [
-                {"cluster": SOURCE, "namespace": c.partition("/")[0], "name": c.partition("/")[2]}
-                for c in cleared
-            ]
-            result.status["deactivatedCopies"] = copies
-        return result
-    except (RestError, httpx2.HTTPError) as e:
-        return failed(f"Failed to scale down replicas in cluster {source.host} : {describe(e)}")
+    return await leave(run, env, source, env.local, res)
 
 
 async def wait_source(run: Run, env: Env) -> StepResult:
     """Wait until the source runs nothing of what was stopped."""
-    got = await _resolved_source(run, env)
+    got = await with_source(run, env)
     if isinstance(got, StepResult):
         return got
     res, source = got
@@ -223,7 +179,7 @@ async def wait_source(run: Run, env: Env) -> StepResult:
 
 async def last_mile_from_source(run: Run, env: Env) -> StepResult:
     """The last-mile Migration, created on the source; the source's controller runs it."""
-    got = await _resolved_source(run, env)
+    got = await with_source(run, env)
     if isinstance(got, StepResult):
         return got
     res, source = got
@@ -264,7 +220,7 @@ async def roll_back_source(run: Run, env: Env) -> StepResult:
         return _rolled_back(namespaces, dict.fromkeys(namespaces, source.reason), source.reason)
     try:
         problems.update(await restore(source, recorded(run, SOURCE)))
-        copies = [c for c in _records(run, "deactivatedCopies") if c.get("cluster") == SOURCE]
+        copies = [c for c in records_of(run, "deactivatedCopies") if c.get("cluster") == SOURCE]
         for problem in await mark_static_copies(
             source, [f"{c.get('namespace')}/{c.get('name')}" for c in copies]
         ):
