@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from stork.api.action import Action
 from stork.api.applicationregistration import ApplicationRegistration
 from stork.api.base import KubeObject
 from stork.api.clusterpair import ClusterPair
@@ -159,6 +160,18 @@ CRDS: tuple[CrdInfo, ...] = (
         False,
         ("appreg",),
         status=False,
+    ),
+    CrdInfo(
+        Action,
+        "Action",
+        "actions",
+        True,
+        columns=(
+            PrinterColumn("Type", ".spec.actionType"),
+            PrinterColumn("Stage", ".status.stage"),
+            PrinterColumn("Status", ".status.status"),
+            _AGE,
+        ),
     ),
 )
 

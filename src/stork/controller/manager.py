@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx2
@@ -18,6 +18,7 @@ from lightkube.config.kubeconfig import SingleConfig
 from lightkube.resources.core_v1 import Secret
 
 from stork.api.constants import FIELD_MANAGER, PAIR_SECRET_TYPE
+from stork.controller.action import ActionReconciler, ActionSettings
 from stork.controller.clients import DestinationClients
 from stork.controller.clusterpair import ClusterPairReconciler
 from stork.controller.default_policies import ensure_default_policies
@@ -85,6 +86,8 @@ class ControllerOptions:
     """Seconds without an event or bookmark after which a watch is presumed dead."""
     #: What a ClusterPair's config may make the controller do (confined by default).
     pair_policy: PairPolicy = CONFINED
+    #: Failovers, failbacks and drills (their admin namespace is ``admin_namespace``).
+    actions: ActionSettings = field(default_factory=ActionSettings)
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -165,8 +168,13 @@ def wire(
     options: ControllerOptions,
     metrics: Metrics,
     destinations: DestinationClients,
+    config: SingleConfig | None = None,
 ) -> Wiring:
-    """Build the reconcilers and controllers; every kind is listed and watched once."""
+    """Build the reconcilers and controllers; every kind is listed and watched once.
+
+    ``config`` (this cluster's) gives the Action controller the synchronous client that
+    activation uses; without it, Actions fail at their scale-up steps.
+    """
     client, source = cluster.lightkube, cluster.rest
     events = EventRecorder(client)
     informers = InformerFactory(
@@ -232,10 +240,32 @@ def wire(
         ClusterPairResource,
         ResourceTransformationReconciler.for_pair(transformations.informer.keys),
     )
+    actions = Controller(
+        informers,
+        ActionReconciler(
+            client,
+            events,
+            source,
+            destinations,
+            lambda: _sync_client(config),
+            str(config.cluster.server) if config is not None else "this cluster",
+            replace(options.actions, admin_namespace=options.admin_namespace),
+        ),
+        metrics=metrics,
+    )
     caches = _Caches(
         migration_controller.informer, schedules.informer, namespaced_policies, cluster_policies
     )
-    return Wiring(informers, [pairs, migration_controller, schedules, transformations], caches)
+    return Wiring(
+        informers, [pairs, migration_controller, schedules, transformations, actions], caches
+    )
+
+
+def _sync_client(config: SingleConfig | None) -> Client:
+    """A synchronous client of this cluster (the activation functions are synchronous)."""
+    if config is None:
+        raise RuntimeError("this controller was wired without its cluster's configuration")
+    return Client(config=config, field_manager=FIELD_MANAGER, trust_env=False)
 
 
 async def _run_async(
@@ -253,7 +283,7 @@ async def _run_async(
     destinations = DestinationClients(PairCredentialResolver(client, options.pair_policy), metrics)
     servers: list[HttpServer] = []
     try:
-        wiring = wire(cluster, options, metrics, destinations)
+        wiring = wire(cluster, options, metrics, destinations, config)
         informers, controllers = wiring.informers, wiring.controllers
         metrics.add_state(StateCollector(wiring.caches))
         synced = informers.synced

@@ -83,6 +83,7 @@ STORK_RESOURCES = (
     "rules",
     "resourcetransformations",
     "applicationregistrations",
+    "actions",
 )
 
 
@@ -170,6 +171,10 @@ def controller_rules() -> list[CommentedRule]:
             },
         ),
         (
+            "failovers, failbacks and drills: the Action's finalizer and its status",
+            {"apiGroups": [GROUP], "resources": ["actions", "actions/status"], "verbs": ["patch"]},
+        ),
+        (
             "Events about our objects, in their namespaces; a repeat bumps the count (patch)",
             {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
         ),
@@ -203,6 +208,68 @@ def source_read_rules(custom_groups: list[str] | None = None) -> list[CommentedR
     rules += _grouped(migrated_resources(), ["list"], "migrated kinds, listed (paged)")
     return rules + custom_resource_rules(
         custom_groups or [], ["list"], "custom resources to migrate"
+    )
+
+
+#: Cluster-scoped kinds a migration writes; a drill writes namespaced copies only.
+_CLUSTER_SCOPED = frozenset(
+    {
+        "persistentvolumes",
+        "clusterroles",
+        "clusterrolebindings",
+        "priorityclasses",
+        "validatingwebhookconfigurations",
+        "mutatingwebhookconfigurations",
+        "customresourcedefinitions",
+    }
+)
+SCALED_RESOURCES = (
+    ("apps", "deployments"),
+    ("apps", "statefulsets"),
+    ("apps", "replicasets"),
+    ("batch", "cronjobs"),
+)
+
+
+def failover_rules(custom_groups: list[str] | None = None) -> list[CommentedRule]:
+    """Writes on the controller's own cluster for failovers, failbacks and drills (the cluster
+    failed over to): scaling its migrated applications, and a drill's copies. Remove the
+    binding of this role to forbid them there (the Actions then fail with the reason)."""
+    rules = _grouped(
+        list(SCALED_RESOURCES),
+        ["get", "list", "patch"],
+        "failover/failback: scale the migrated applications up (activation) or down",
+    )
+    rules.append(
+        (
+            "drill: its <ns>-<suffix> namespaces, created (server-side apply) and deleted",
+            {
+                "apiGroups": [""],
+                "resources": ["namespaces"],
+                "verbs": ["get", "create", "patch", "delete"],
+            },
+        )
+    )
+    # Ingresses and Routes are never copied (they would take production traffic).
+    skipped = _CLUSTER_SCOPED | {"ingresses", "routes"}
+    namespaced = [r for r in migrated_resources() if r[1] not in skipped]
+    rules += _grouped(
+        namespaced,
+        ["get", "create", "patch"],
+        "drill: copies of the standby's objects in the drill namespaces (server-side apply)",
+    )
+    rules.append(
+        (
+            "drill: copied RoleBindings may name roles that grant more than this account holds",
+            {
+                "apiGroups": ["rbac.authorization.k8s.io"],
+                "resources": ["roles", "clusterroles"],
+                "verbs": ["bind", "escalate"],
+            },
+        )
+    )
+    return rules + custom_resource_rules(
+        custom_groups or [], ["get", "create", "patch"], "drill: copies of custom resources"
     )
 
 
@@ -260,12 +327,32 @@ def destination_rules(
     )
     rules.append(
         (
-            "the suspended static copy of each MigrationSchedule, and its activation status",
+            "the suspended static copy of each MigrationSchedule, and its activation status;"
+            " a failover run on the other cluster lists and suspends schedules here",
             {
                 "apiGroups": [GROUP],
                 "resources": ["migrationschedules"],
-                "verbs": ["get", "create", "patch"],
+                "verbs": ["get", "list", "create", "patch"],
             },
+        )
+    )
+    rules.append(
+        (
+            "failover through the reverse pair: static copies' applicationActivated",
+            {"apiGroups": [GROUP], "resources": ["migrationschedules/status"], "verbs": ["patch"]},
+        )
+    )
+    rules.append(
+        (
+            "failover through the reverse pair: the last-mile Migration, created here and run"
+            " by this cluster's controller",
+            {"apiGroups": [GROUP], "resources": ["migrations"], "verbs": ["get", "create"]},
+        )
+    )
+    rules.append(
+        (
+            "failover through the reverse pair: wait until the stopped applications' pods are gone",
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
         )
     )
     if rbac_escalation:

@@ -49,3 +49,8 @@ def status_target(resource: Any) -> Any:
     update, which a status subresource would drop silently)."""
     kind = resource._api_info.resource.kind
     return resource.Status if _HAS_STATUS_SUBRESOURCE.get(kind, True) else resource
+
+
+ActionResource: type[GenericNamespacedResource] = create_namespaced_resource(
+    GROUP, VERSION, "Action", "actions"
+)

@@ -8,6 +8,7 @@ returns an object that shares nothing with its input.
 
 from stork.migration.transform.jobs import CONTROLLER_UID_LABELS, clean_job
 from stork.migration.transform.metadata import CONTROLLER_ANNOTATIONS, clean_metadata
+from stork.migration.transform.namespacemap import map_namespaces
 from stork.migration.transform.operators import SuspendOption, suspend_rules
 from stork.migration.transform.parking import PARKED_ANNOTATION
 from stork.migration.transform.pipeline import (
@@ -69,6 +70,7 @@ __all__ = [
     "clear_service_addresses",
     "filter_subjects",
     "is_project_key",
+    "map_namespaces",
     "map_or_drop",
     "map_or_keep",
     "map_projects",

@@ -12,6 +12,7 @@ from stork.api.applicationregistration import builtin_registrations
 from stork.migration.transform._objects import Obj, get_in
 from stork.migration.transform.jobs import clean_job
 from stork.migration.transform.metadata import clean_metadata
+from stork.migration.transform.namespacemap import map_namespaces
 from stork.migration.transform.operators import (
     SuspendOption,
     suspend_custom_resource,
@@ -86,9 +87,12 @@ class TransformContext:
     skip_service_update: bool = False
     include_volumes: bool = False
     inputs: TransformInputs = field(default_factory=TransformInputs)
+    namespace_mapping: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "project_mappings", MappingProxyType(dict(self.project_mappings)))
+        mapping = MappingProxyType(dict(self.namespace_mapping))
+        object.__setattr__(self, "namespace_mapping", mapping)
         object.__setattr__(self, "namespaces", frozenset(self.namespaces))
 
 
@@ -110,7 +114,10 @@ def transform(obj: Mapping[str, Any], ctx: TransformContext) -> Obj:
     4. The standby stays inert: ``scale_down`` (workloads, CronJobs), ``park_runners`` (Jobs,
        DaemonSets), ``suspend_custom_resource`` (registered kinds), ``park_webhooks``
        (webhook configurations without a backend there); each records what it changed.
-    5. ``map_projects`` last, so that it sees the final labels and annotations.
+    5. ``map_namespaces`` (only with a ``namespace_mapping``), after ``filter_subjects``, which
+       selects subjects by their source namespace, and after the parking, which records what
+       the source had.
+    6. ``map_projects`` last, so that it sees the final labels and annotations.
     """
     start = ctx.start_applications
     out = clean_metadata(obj)
@@ -125,6 +132,7 @@ def transform(obj: Mapping[str, Any], ctx: TransformContext) -> Obj:
     out = park_runners(out, start)
     out = suspend_custom_resource(out, ctx.inputs.suspend_rules, start)
     out = park_webhooks(out, ctx.namespaces, ctx.inputs.live_services, start)
+    out = map_namespaces(out, ctx.namespace_mapping)
     return map_projects(out, ctx.project_mappings)
 
 
