@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from stork.api.constants import MigrationStatus
 
@@ -73,13 +74,19 @@ def bounded_resources(
     omitted = 0
     for entry in sorted(entries, key=rank):
         item = entry.to_status()
-        size = len(json.dumps(item)) + 1
+        size = _json_size(item)
         if used + size > budget:
             omitted += 1
             continue
         used += size
         kept.append(item)
     return kept, omitted
+
+
+def _json_size(item: dict[str, Any]) -> int:
+    """Bytes of ``item`` in the status patch (json.dumps's ", " and ": " separators, and the
+    comma after it), measured with orjson: ten times faster, which counts at 100,000 entries."""
+    return len(orjson.dumps(item)) + 2 * len(item)
 
 
 def overall_status(entries: Iterable[Entry]) -> MigrationStatus:
