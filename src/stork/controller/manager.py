@@ -156,6 +156,7 @@ async def _run_async(
             retry_seconds=options.migration_retry_seconds,
         ),
         pod_exec=PodExec(config),
+        metrics=metrics,
     )
     servers: list[HttpServer] = []
     try:

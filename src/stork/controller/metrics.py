@@ -210,6 +210,12 @@ class Metrics:
             ["result"],
             registry=r,
         )
+        self.drifted_resources = Counter(
+            "stork_migration_drifted_resources",
+            "Destination copies found edited there since the last migration, and applied again.",
+            ["kind"],
+            registry=r,
+        )
         self.api_requests = Counter(
             "stork_api_requests",
             "Kubernetes API requests by cluster, method and HTTP status code.",
@@ -289,6 +295,11 @@ class Metrics:
         """Count one reconcile and its duration."""
         self.reconciles.labels(controller, result).inc()
         self.reconcile_time.labels(controller).observe(seconds)
+
+    def drifted(self, by_kind: Mapping[str, int]) -> None:
+        """Count the drifted destination copies of one migration (see migration.memo)."""
+        for kind, count in by_kind.items():
+            self.drifted_resources.labels(kind).inc(count)
 
     def migration_changed(self, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         """Informer hook: observe a Migration that just reached its Final stage (leader only)."""

@@ -33,6 +33,7 @@ from stork.api.constants import (
 )
 from stork.api.timestamps import format_time
 from stork.controller.clients import DestinationClients
+from stork.controller.metrics import Metrics
 from stork.controller.migrationstatus import MigrationStatusWriter
 from stork.controller.staticcopy import static_copy_path
 from stork.kube.discovery import NAMESPACES, ResourceType
@@ -123,6 +124,7 @@ class MigrationReconciler:
         destinations: DestinationClients,
         settings: MigrationSettings | None = None,
         pod_exec: Executor | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._client = client
         self._events = events
@@ -130,6 +132,7 @@ class MigrationReconciler:
         self._destinations = destinations
         self.settings = settings or MigrationSettings()
         self._pod_exec = pod_exec
+        self._metrics = metrics
         self._status = MigrationStatusWriter(source, events)
         self._memo = TransformMemo()
         #: When each migration's destination first failed to answer (monotonic), and how
@@ -358,7 +361,7 @@ class MigrationReconciler:
         progress = self._status.progress(key, obj)
         try:
             destination = await self._destinations.get(pair)
-            return await migrate(self._source, destination, job, progress.add, self._memo)
+            result = await migrate(self._source, destination, job, progress.add, self._memo)
         except (MigrationError, PairConfigError) as e:
             raise _Stop(f"Error migrating resources: {e}", done=progress.done) from e
         except (DestinationUnreachable, RestError, ApiError, httpx2.TransportError) as e:
@@ -370,6 +373,9 @@ class MigrationReconciler:
                         f"{reason}; retrying in {delay:.0f}s", fail=False, requeue=delay
                     ) from e
             raise _Stop(reason, done=progress.done) from e
+        if self._metrics is not None:
+            self._metrics.drifted(result.drifted)
+        return result
 
     def _retry_delay(self, key: ObjectKey) -> float | None:
         """Seconds until the next try of the Applications stage, None once the budget is spent."""

@@ -21,7 +21,7 @@ import httpx2
 from stork.api.constants import MigrationStatus
 from stork.kube.discovery import ResourceType
 from stork.kube.rest import Rest, RestError
-from stork.migration.ledger import MIGRATED, RECREATED, UNCHANGED, Entry
+from stork.migration.ledger import MIGRATED, RECREATED, UNCHANGED, Entry, drifted_reason
 from stork.migration.plan import Action, Step
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ class Applier:
     rest: Rest
     types: Mapping[tuple[str, str], ResourceType]
     concurrency: int = 16
+    #: Called with each step written and the object the destination answered with.
+    on_applied: Callable[[Step, dict[str, Any]], None] | None = None
 
     async def run(
         self, steps: list[Step], on_entry: Callable[[Entry], Awaitable[None]] | None = None
@@ -94,18 +96,22 @@ class Applier:
                 step, MigrationStatus.FAILED, f"Error applying resource: {kind} is not served"
             )
         try:
-            reason = await self._write(t, step.obj)
+            reason, written = await self._write(t, step.obj)
         except RestError as e:
             return self._entry(
                 step, MigrationStatus.FAILED, f"Error applying resource: {e.message}"
             )
+        if self.on_applied is not None:
+            self.on_applied(step, written)
+        if step.drift is not None and reason == MIGRATED:
+            reason = drifted_reason(step.drift)
         return self._entry(step, MigrationStatus.SUCCESSFUL, reason)
 
-    async def _write(self, t: ResourceType, obj: dict[str, Any]) -> str:
+    async def _write(self, t: ResourceType, obj: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Apply ``obj``: (the ledger's reason, the object as the destination has it now)."""
         for attempt in range(1, _RETRIES + 1):
             try:
-                await self.rest.apply(t, obj)
-                return MIGRATED
+                return MIGRATED, await self.rest.apply(t, obj)
             except RestError as e:
                 if e.status == 422 and any(m in e.message for m in _IMMUTABLE_MARKERS):
                     return await self._recreate(t, obj, e.message)
@@ -117,14 +123,16 @@ class Applier:
             await asyncio.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _recreate(self, t: ResourceType, obj: dict[str, Any], why: str) -> str:
+    async def _recreate(
+        self, t: ResourceType, obj: dict[str, Any], why: str
+    ) -> tuple[str, dict[str, Any]]:
         meta = obj["metadata"]
         log.info("re-creating %s %s/%s: %s", t.kind, meta.get("namespace", ""), meta["name"], why)
         await self.rest.delete(t, meta.get("namespace"), meta["name"])
         if not await self.rest.wait_gone(t, meta.get("namespace"), meta["name"], _GONE_TIMEOUT):
             raise RestError(409, "Conflict", f"old object still exists after {_GONE_TIMEOUT:.0f}s")
-        await self.rest.apply(t, obj)
-        return RECREATED.format(reason=_first_line(why))
+        written = await self.rest.apply(t, obj)
+        return RECREATED.format(reason=_first_line(why)), written
 
     async def _wait_established(self, names: list[str]) -> None:
         crd = self.types.get(("apiextensions.k8s.io", "CustomResourceDefinition"))

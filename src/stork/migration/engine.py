@@ -8,31 +8,36 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
 
-from stork.api.constants import MigrationStatus
+from stork.api.constants import FIELD_MANAGER, MigrationStatus
 from stork.kube.discovery import NAMESPACES, ResourceType, custom_resource_groups, discover
 from stork.kube.rest import Rest, RestError
 from stork.migration.apply import Applier, DestinationUnreachable
 from stork.migration.collect import list_types, list_types_as
 from stork.migration.errors import MigrationError
 from stork.migration.filters import FilterContext, select_objects
-from stork.migration.fixups import Owner, fix_links, pvc_owners
+from stork.migration.fixups import fix_links, pvc_owners
 from stork.migration.ledger import Entry
-from stork.migration.memo import TransformMemo, memo_key
+from stork.migration.memo import Memory, TransformMemo, memo_key, source_version
 from stork.migration.namespaces import NamespaceSet
 from stork.migration.plan import (
     HASH_ANNOTATION,
     Action,
     ObjectId,
     Step,
+    destination_version,
+    drifted,
+    editors,
     object_id,
     phase_of,
     plan_step,
@@ -76,6 +81,10 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     #: Kinds the source refused to list (RBAC): not migrated, and the user must be told.
     forbidden: list[str] = field(default_factory=list)
+    #: Destination copies edited there since the last migration and applied again, by Kind,
+    #: and by the field manager that edited them.
+    drifted: dict[str, int] = field(default_factory=dict)
+    drift_editors: dict[str, int] = field(default_factory=dict)
 
 
 def _clean(obj: Mapping[str, Any], keep_spec: bool = True) -> dict[str, Any]:
@@ -212,7 +221,7 @@ async def migrate(
         include_volumes=opts.include_volumes,
     )
     stamp = migration_annotations(job.name, job.namespace, job.started)
-    existing = {c.id: c.hash for c in current}
+    existing = {c.id: c for c in current}
     phase("destination")
 
     desired: list[dict[str, Any]] = []
@@ -220,12 +229,15 @@ async def migrate(
         crds = [o async for o in source.list(_CRD, None)]
         desired += [_clean(c) for c in crds if c["spec"]["group"] in groups]
     desired += [transform(_clean(n, keep_spec=False), tctx) for n in job.namespaces.objects]
-    steps, owners = await _plan(desired, objects, existing, tctx, stamp, memo)
+    planner = _Planner(existing, tctx, stamp, memo, str(destination.http.base_url))
+    steps = await planner.plan(desired, objects)
+    owners = pvc_owners(objects)
     del listed, objects, desired  # only the plan's objects are needed from here on
     migrated = {s.id for s in steps}
     phase("transform")
     try:
-        entries = await Applier(destination, type_map, job.concurrency).run(steps, on_entry)
+        applier = Applier(destination, type_map, job.concurrency, planner.applied)
+        entries = await applier.run(steps, on_entry)
         entries = _replaced(
             entries, await fix_links(destination, type_map, owners, migrated, namespaces)
         )
@@ -236,38 +248,106 @@ async def migrate(
     phase("apply")
     writes = sum(1 for s in steps if s.action.value == "apply")
     kinds = sorted(f"{t.plural}.{t.group}" if t.group else t.plural for t in forbidden)
-    return Result(entries, skipped, writes, timings, kinds)
+    drifted: Counter[str] = Counter()
+    editors: Counter[str] = Counter()
+    for s in steps:
+        if s.drift is not None:
+            drifted[s.id[1]] += 1
+            editors.update(s.drift or ("unknown",))
+    return Result(entries, skipped, writes, timings, kinds, dict(drifted), dict(editors))
 
 
-async def _plan(
-    prepared: list[dict[str, Any]],
-    objects: list[dict[str, Any]],
-    existing: Mapping[ObjectId, str | None],
-    tctx: TransformContext,
-    stamp: Mapping[str, str],
-    memo: TransformMemo | None,
-) -> tuple[list[Step], dict[ObjectId, list[Owner]]]:
-    """The steps for ``prepared`` (namespaces, CRDs) and the source ``objects`` (transformed
-    unless the memo knows them unchanged on both sides), and the source PVCs' owners.
+class _Planner:
+    """The steps of a migration, and what the memo learns from them (see ``memo``)."""
 
-    Pure CPU work, done in slices (see ``slices``): the event loop keeps running meanwhile.
-    """
-    fingerprint = _fingerprint(tctx)
+    def __init__(
+        self,
+        existing: Mapping[ObjectId, Present],
+        tctx: TransformContext,
+        stamp: Mapping[str, str],
+        memo: TransformMemo | None,
+        destination: str,
+    ) -> None:
+        self._existing = existing
+        self._hashes = _Hashes(existing)
+        self._tctx = tctx
+        self._stamp = stamp
+        self._memo = memo
+        self._destination = destination
+        self._fingerprint = _fingerprint(tctx)
+        #: The memo entries of the steps to write, completed once written.
+        self._written: dict[ObjectId, Memory] = {}
 
-    def step_of(o: dict[str, Any]) -> Step:
-        oid, key = object_id(o), memo_key(o, fingerprint)
-        known = memo.get(key) if memo is not None else None
-        if known is not None and existing.get(oid) == known:
-            return Step(oid, _stub(o), Action.UNCHANGED, phase_of(*oid[:2]), True)
-        step = plan_step(_for_apply(_annotated(transform(o, tctx), stamp)), existing)
-        if memo is not None and key is not None:
-            memo.put(key, step.obj["metadata"]["annotations"][HASH_ANNOTATION])
+    async def plan(
+        self, prepared: list[dict[str, Any]], objects: list[dict[str, Any]]
+    ) -> list[Step]:
+        """The steps for ``prepared`` (namespaces, CRDs) and the source ``objects`` (transformed
+        unless the memo knows them unchanged on both sides), in apply order.
+
+        Pure CPU work, done in slices (see ``slices``): the event loop keeps running meanwhile.
+        """
+        steps = await in_slices(prepared, lambda o: plan_step(_for_apply(o), self._hashes))
+        steps += await in_slices(objects, self._step)
+        steps.sort(key=lambda s: (s.phase, s.id))
+        return steps
+
+    def _step(self, obj: dict[str, Any]) -> Step:
+        oid = object_id(obj)
+        key = memo_key(obj, self._destination)
+        memory = self._memo.get(key) if self._memo is not None else None
+        here = self._existing.get(oid)
+        version = here.version if here is not None else None
+        moved = memory is not None and drifted(memory.destination, version)
+        if (
+            memory is not None
+            and here is not None
+            and here.hash == memory.hash
+            and memory.fresh(obj, self._fingerprint)
+            and not moved
+        ):
+            memory.destination = version  # in step: the version to compare with next time
+            return Step(oid, _stub(obj), Action.UNCHANGED, phase_of(*oid[:2]), True)
+        step = plan_step(
+            _for_apply(_annotated(transform(obj, self._tctx), self._stamp)), self._hashes
+        )
+        if moved and step.action == Action.UNCHANGED:
+            assert here is not None
+            step = dataclasses.replace(step, action=Action.APPLY, drift=here.editors)
+        if self._memo is not None and key is not None:
+            content = step.obj["metadata"]["annotations"][HASH_ANNOTATION]
+            unchanged = step.action == Action.UNCHANGED
+            remembered = Memory(
+                source_version(obj) or "",
+                self._fingerprint,
+                content,
+                version if unchanged else None,
+            )
+            self._memo.put(key, remembered)
+            if not unchanged:
+                self._written[oid] = remembered
         return step
 
-    steps = await in_slices(prepared, lambda o: plan_step(_for_apply(o), existing))
-    steps += await in_slices(objects, step_of)
-    steps.sort(key=lambda s: (s.phase, s.id))
-    return steps, pvc_owners(objects)
+    def applied(self, step: Step, written: dict[str, Any]) -> None:
+        """The Applier's callback: the version the destination gave a copy we wrote."""
+        remembered = self._written.pop(step.id, None)
+        if remembered is not None:
+            remembered.destination = destination_version(written)
+
+
+class _Hashes(Mapping[ObjectId, str | None]):
+    """The destination's hash annotations by object, as ``plan_step`` reads them."""
+
+    def __init__(self, present: Mapping[ObjectId, Present]) -> None:
+        self._present = present
+
+    def __getitem__(self, oid: ObjectId) -> str | None:
+        return self._present[oid].hash
+
+    def __iter__(self) -> Iterator[ObjectId]:
+        return iter(self._present)
+
+    def __len__(self) -> int:
+        return len(self._present)
 
 
 def _replaced(entries: list[Entry], failures: list[Entry]) -> list[Entry]:
@@ -285,6 +365,9 @@ class Present:
     api_version: str
     hash: str | None
     migrated: bool
+    #: See ``plan.destination_version`` and ``plan.editors``.
+    version: str | None = None
+    editors: tuple[str, ...] = ()
 
 
 def _present(obj: dict[str, Any]) -> Present:
@@ -294,6 +377,8 @@ def _present(obj: dict[str, Any]) -> Present:
         str(obj.get("apiVersion", "")),
         annotations.get(HASH_ANNOTATION),
         annotations.get(MIGRATED_ANNOTATION) == "true",
+        destination_version(obj),
+        editors(obj, FIELD_MANAGER),
     )
 
 

@@ -13,6 +13,13 @@ from stork.api.constants import MigrationStatus
 MIGRATED = "Resource migrated successfully"
 UNCHANGED = "Resource unchanged since the last migration; not written"
 RECREATED = "Resource re-created: {reason}"
+#: A destination copy edited there since the last migration (issue: who edits the DR copy?).
+DRIFTED = "Drifted: changed on the destination{by} since the last migration; applied again"
+
+
+def drifted_reason(editors: tuple[str, ...]) -> str:
+    """The reason of a drifted resource, naming the field managers that edited it."""
+    return DRIFTED.format(by=f" by {', '.join(editors)}" if editors else "")
 
 
 @dataclass(frozen=True)

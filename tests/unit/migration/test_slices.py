@@ -78,11 +78,12 @@ def test_planning_ten_thousand_objects_never_holds_the_loop() -> None:
     tctx = TransformContext(namespaces=frozenset(f"ns-{i}" for i in range(10)))
     stamp = migration_annotations("m", "kube-system", dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
 
-    async def run() -> tuple[tuple[list[Any], Any], float]:
-        return await _longest_gap(engine._plan([], objects, {}, tctx, stamp, None))
+    async def run() -> tuple[list[Any], float]:
+        planner = engine._Planner({}, tctx, stamp, None, "https://dr")
+        return await _longest_gap(planner.plan([], objects))
 
     started = time.perf_counter()
-    (steps, _), gap = asyncio.run(run())
+    steps, gap = asyncio.run(run())
     took = time.perf_counter() - started
     assert len(steps) == 10_000
     assert [s.id[1] for s in steps[:1]] == ["ConfigMap"]  # still sorted by phase
