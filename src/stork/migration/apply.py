@@ -47,12 +47,19 @@ class Applier:
     #: Called with each step written and the object the destination answered with.
     on_applied: Callable[[Step, dict[str, Any]], None] | None = None
 
+    def __post_init__(self) -> None:
+        # One bound for every batch of the migration, however many run at once.
+        self._semaphore = asyncio.Semaphore(self.concurrency)
+
     async def run(
         self, steps: list[Step], on_entry: Callable[[Entry], Awaitable[None]] | None = None
     ) -> list[Entry]:
-        """Apply every step, one phase after the other; return one entry per step."""
+        """Apply every step, one phase after the other; return one entry per step.
+
+        Batches may run at once (one per namespace): their writes share one concurrency bound.
+        """
         entries: list[Entry] = []
-        semaphore = asyncio.Semaphore(self.concurrency)
+        semaphore = self._semaphore
         for _, group in itertools.groupby(steps, key=lambda s: s.phase):
             batch = list(group)
             # Unchanged objects cost no request: no task either (a re-sync is mostly these).

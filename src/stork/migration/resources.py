@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from stork.kube.discovery import ResourceType
 
@@ -101,3 +102,13 @@ def collected_types(
         ):
             out.append(t)
     return sorted(set(out))
+
+
+def travelling_crds(crds: Iterable[Mapping[str, Any]], groups: set[str]) -> list[Mapping[str, Any]]:
+    """The source's CustomResourceDefinitions that travel with custom resources of ``groups``
+    (the API groups of the custom resources a migration takes).
+
+    The one place that decides which CRDs a migration applies: the engine calls it with the
+    groups of each batch of custom resources, before applying them (each CRD once).
+    """
+    return [c for c in crds if (c.get("spec") or {}).get("group") in groups]

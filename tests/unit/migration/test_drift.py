@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 
-from stork.migration import engine
-from stork.migration.engine import Present, _Planner
 from stork.migration.ledger import drifted_reason
-from stork.migration.memo import TransformMemo
+from stork.migration.memo import TransformMemo, memo_key
 from stork.migration.plan import (
     HASH_ANNOTATION,
     Action,
@@ -21,6 +19,7 @@ from stork.migration.plan import (
     editors,
     object_id,
 )
+from stork.migration.planner import Planner, Present
 from stork.migration.transform import TransformContext, migration_annotations
 
 DESTINATION = "https://dr.example:6443"
@@ -85,10 +84,10 @@ class Run:
         self.memo = TransformMemo()
         self.tctx = TransformContext(namespaces=frozenset({"ns"}))
 
-    def plan(self, obj: dict[str, Any], here: Present | None) -> tuple[Step, _Planner]:
+    def plan(self, obj: dict[str, Any], here: Present | None) -> tuple[Step, Planner]:
         existing = {} if here is None else {here.id: here}
-        planner = _Planner(existing, self.tctx, STAMP, self.memo, DESTINATION)
-        steps = _run(planner.plan([], [obj]))
+        planner = Planner(self.tctx, STAMP, self.memo, DESTINATION)
+        steps = _run(planner.plan([], [obj], existing))
         assert len(steps) == 1
         return steps[0], planner
 
@@ -161,15 +160,8 @@ def test_memos_of_two_destinations_do_not_mix() -> None:
     first, planner = run.plan(deployment(), None)
     planner.applied(first, written(1))
     content = first.obj["metadata"]["annotations"][HASH_ANNOTATION]
-    other = _Planner(
-        {present(content, "g7").id: present(content, "g7")},
-        run.tctx,
-        STAMP,
-        run.memo,
-        "https://other-dr:6443",
-    )
-    (step,) = _run(other.plan([], [deployment()]))
+    other = Planner(run.tctx, STAMP, run.memo, "https://other-dr:6443")
+    here = present(content, "g7")
+    (step,) = _run(other.plan([], [deployment()], {here.id: here}))
     assert step.action == Action.UNCHANGED  # unknown there: compared by hash only
-    assert engine.memo_key(deployment(), DESTINATION) != engine.memo_key(
-        deployment(), "https://other-dr:6443"
-    )
+    assert memo_key(deployment(), DESTINATION) != memo_key(deployment(), "https://other-dr:6443")

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stork.migration import engine
+from stork.migration.planner import Planner
 from stork.migration.slices import in_slices
 from stork.migration.transform import TransformContext, migration_annotations
 
@@ -79,8 +79,8 @@ def test_planning_ten_thousand_objects_never_holds_the_loop() -> None:
     stamp = migration_annotations("m", "kube-system", dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
 
     async def run() -> tuple[list[Any], float]:
-        planner = engine._Planner({}, tctx, stamp, None, "https://dr")
-        return await _longest_gap(planner.plan([], objects))
+        planner = Planner(tctx, stamp, None, "https://dr")
+        return await _longest_gap(planner.plan([], objects, {}))
 
     started = time.perf_counter()
     steps, gap = asyncio.run(run())
