@@ -64,6 +64,8 @@ class ControllerOptions:
     pair_check_interval: float = 60.0
     admin_namespace: str = "kube-system"
     migration_concurrency: int = 16
+    #: Migrations run at once (the Migration controller's workers).
+    concurrent_migrations: int = 4
     rule_command_tries: int = COMMAND_TRIES
     migration_retry_seconds: float = 300.0
     leader_elect: bool = True
@@ -163,7 +165,12 @@ async def _run_async(
         schedules = Controller(
             client,
             MigrationScheduleReconciler(
-                client, events, SystemClock(), destinations, zone(options.time_zone)
+                client,
+                events,
+                SystemClock(),
+                destinations,
+                zone(options.time_zone),
+                on_trigger=metrics.trigger_delay.observe,
             ),
             metrics=metrics,
         )
@@ -171,7 +178,9 @@ async def _run_async(
         cluster_policies = schedules.watch(SchedulePolicyResource, schedules.every_key)
         namespaced_policies = schedules.watch(NamespacedSchedulePolicyResource, schedules.every_key)
         schedules.watch(ClusterPairResource, schedules.every_key)
-        migration_controller = Controller(client, migrations, metrics=metrics)
+        migration_controller = Controller(
+            client, migrations, workers=options.concurrent_migrations, metrics=metrics
+        )
         migration_controller.informer.observers.append(metrics.migration_changed)
         pairs = Controller(
             client,

@@ -36,6 +36,7 @@ from stork.schedule.rpo import (
 )
 
 _STATUSES = ("Pending", "InProgress", "Successful", "PartialSuccess", "Failed")
+_TRIGGER_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, float("inf"))
 _DURATION_BUCKETS = (1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, float("inf"))
 
 
@@ -209,6 +210,12 @@ class Metrics:
             "Resources of finished Migrations: migrated, or skipped (failed or left out).",
             ["result"],
             registry=r,
+        )
+        self.trigger_delay = Histogram(
+            "stork_migrationschedule_trigger_delay_seconds",
+            "From the moment a schedule is due (and its previous run over) to its Migration.",
+            registry=r,
+            buckets=_TRIGGER_BUCKETS,
         )
         self.drifted_resources = Counter(
             "stork_migration_drifted_resources",
