@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -89,8 +90,10 @@ class Applier:
             return await self._one(step)
 
     def _entry(self, step: Step, status: MigrationStatus, reason: str) -> Entry:
+        # Interned: a namespace's name is shared by all its entries, not copied in each.
+        namespace = sys.intern(step.id[2])
         return Entry(
-            str(step.obj.get("apiVersion", "")), step.id[1], step.id[2], step.id[3], status, reason
+            str(step.obj.get("apiVersion", "")), step.id[1], namespace, step.id[3], status, reason
         )
 
     async def _one(self, step: Step) -> Entry:

@@ -77,6 +77,11 @@ class Cursor(Generic[T]):
                 self._turn = index + 1
                 self._turns.notify_all()
 
+    def start(self) -> None:
+        """Begin reading the first page now (every kind's at once, not when first needed)."""
+        if self._next is None and not self._done and not self._buffer:
+            self._next = asyncio.create_task(self._page())
+
     async def take(self, namespace: str, limit: int) -> list[T]:
         """Up to ``limit`` of the next objects of ``namespace`` (namespaces in key order)."""
         out: list[T] = []

@@ -245,6 +245,10 @@ class _Run:
 
     async def namespaces(self) -> None:
         """Every namespace, :data:`NAMESPACES_IN_FLIGHT` at a time, in key order."""
+        for source in self._sources:
+            source.start()
+        for copies in self._copies:
+            copies.start()
         order = itertools.count()
 
         async def worker() -> None:

@@ -22,9 +22,9 @@ def drifted_reason(editors: tuple[str, ...]) -> str:
     return DRIFTED.format(by=f" by {', '.join(editors)}" if editors else "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
-    """What became of one resource."""
+    """What became of one resource (slots: a migration keeps one per resource)."""
 
     api_version: str
     kind: str
