@@ -10,9 +10,11 @@ import contextlib
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from lightkube import ApiError
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.core_v1 import ConfigMap, Namespace, Service
@@ -27,6 +29,7 @@ from stork.migration.memo import TransformMemo
 from stork.migration.namespaces import resolve_namespace_set
 from stork.migration.spec import MigrationOptions
 from tests.integration.conftest import Clusters
+from tests.integration.test_least_privilege import token_kubeconfig
 from tests.integration.test_migration import kubectl
 
 
@@ -98,9 +101,13 @@ subjects: [{{kind: ServiceAccount, name: runner, namespace: {p}0}}]
 
 
 async def _migrate(
-    clusters: Clusters, names: list[str], memo: TransformMemo, **spec: Any
+    clusters: Clusters,
+    names: list[str],
+    memo: TransformMemo,
+    source_kubeconfig: Path | None = None,
+    **spec: Any,
 ) -> Result:
-    source = rest_for(load_config(clusters.kubeconfig("source")))
+    source = rest_for(load_config(source_kubeconfig or clusters.kubeconfig("source")))
     destination = rest_for(load_config(clusters.kubeconfig("destination")))
     try:
         opts = MigrationOptions.from_spec(
@@ -181,3 +188,52 @@ def test_batches_smaller_than_a_namespace_keep_every_rule(
     with pytest.raises(ApiError):
         dest.get(ConfigMap, "cm-3", namespace=p)
     assert third.writes == 0
+
+
+LIMITED = """
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: limited, namespace: kube-system}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: PREFIX-limited}
+rules:
+- {apiGroups: [""], resources: [namespaces, secrets, services, serviceaccounts], verbs: [get, list]}
+- {apiGroups: [apps], resources: [deployments], verbs: [get, list]}
+- {apiGroups: [apiextensions.k8s.io], resources: [customresourcedefinitions], verbs: [get, list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: PREFIX-limited}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: PREFIX-limited}
+subjects: [{kind: ServiceAccount, name: limited, namespace: kube-system}]
+"""
+
+
+def test_a_purge_keeps_the_copies_of_kinds_the_source_refused_to_list(
+    clusters: Clusters, prefix: str, tmp_path: Path
+) -> None:
+    source = clusters.kubeconfig("source")
+    kubectl(source, "create", "namespace", prefix)
+    kubectl(source, "apply", "-n", prefix, "-f", "-", stdin=_source_objects(prefix, prefix))
+    memo = TransformMemo()
+    first = asyncio.run(_migrate(clusters, [prefix], memo))
+    assert first.forbidden == []
+
+    # The same migration, by an identity that may not list ConfigMaps, with purge on.
+    kubectl(source, "apply", "-f", "-", stdin=LIMITED.replace("PREFIX", prefix))
+    token = kubectl(source, "create", "token", "limited", "-n", "kube-system").strip()
+    creds = clusters.sandbox.credentials("source")
+    limited = tmp_path / "limited.kubeconfig"
+    limited.write_text(yaml.safe_dump(token_kubeconfig(creds.server, creds.ca_pem, token, "s")))
+    try:
+        second = asyncio.run(
+            _migrate(clusters, [prefix], memo, limited, purgeDeletedResources=True)
+        )
+    finally:
+        kubectl(source, "delete", "clusterrolebinding,clusterrole", f"{prefix}-limited")
+        kubectl(source, "delete", "serviceaccount", "limited", "-n", "kube-system")
+    assert "configmaps" in second.forbidden
+    assert not [e for e in second.entries if e.status == "Purged"]
+    assert clusters.destination.get(ConfigMap, "cm-0", namespace=prefix).data == {"i": "0"}

@@ -429,7 +429,13 @@ class _Namespace:
         run = self._run
         destination = run._destination
         if run._job.options.purge_deleted_resources:
-            gone = [c for c in self._copies.values() if c.id not in self._wanted]
+            # A kind the source refused to list is not gone from it: its copies stay.
+            refused = {(c.type.group, c.type.kind) for c in run._sources if c.refused}
+            gone = [
+                c
+                for c in self._copies.values()
+                if c.id not in self._wanted and c.id[:2] not in refused
+            ]
             entries = await run._on_destination(purge(destination, gone, run._types))
             run._entries += entries
         owners = self._claims.owners()
