@@ -7,11 +7,10 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from stork.controller.clients import rest_for
 from stork.kube.config import load_config
 from stork.kube.discovery import ResourceType
-from stork.kube.ratelimit import TokenBucket
 from stork.kube.rest import collection_path
+from stork.kube.stack import cluster_client
 
 _CONFIGMAP = ResourceType("", "v1", "ConfigMap", "configmaps", True)
 #: One object in ten of each kind but ConfigMaps, which are six in ten: the cheapest to
@@ -60,8 +59,7 @@ async def create_objects(
     kubeconfig: Path, namespace: str, count: int, concurrency: int = 32
 ) -> None:
     """Create ``count`` objects (the kinds of :data:`KINDS` in turn) in an existing namespace."""
-    rest = rest_for(load_config(kubeconfig))
-    rest.limiter = TokenBucket(100_000, 100_000)
+    rest = cluster_client(load_config(kubeconfig), qps=100_000, burst=100_000, timeout=120).rest
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(count):
         queue.put_nowait(i)

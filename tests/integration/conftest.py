@@ -21,6 +21,7 @@ from lightkube.resources.core_v1 import Namespace
 
 from stork.kube.config import make_client
 from stork.sandbox import Sandbox
+from tests.relay import Relay, relay_for, write_relay_kubeconfig
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -129,6 +130,31 @@ def controller(start_controller: Callable[..., RunningController]) -> RunningCon
     return start_controller("--pair-check-interval", "1")
 
 
+def release_schedules(client: Client, namespace: str) -> None:
+    """Take the finalizers off the MigrationSchedules of ``namespace``: once a test's controller
+    has stopped, nothing would remove them, and the namespace would stay Terminating for ever
+    (visible to every later test that lists schedules across namespaces)."""
+    from lightkube.types import PatchType
+
+    from stork.kube.resources import MigrationScheduleResource
+
+    try:
+        schedules = list(client.list(MigrationScheduleResource, namespace=namespace))
+    except ApiError as e:
+        if e.status.code == 404:
+            return
+        raise
+    for obj in schedules:
+        if obj.metadata and obj.metadata.finalizers:
+            client.patch(
+                MigrationScheduleResource,
+                str(obj.metadata.name),
+                {"metadata": {"finalizers": None}},
+                namespace=namespace,
+                patch_type=PatchType.MERGE,
+            )
+
+
 @pytest.fixture
 def namespace(clusters: Clusters) -> Iterator[str]:
     """A fresh namespace on the source; deleted from both clusters after the test."""
@@ -136,8 +162,22 @@ def namespace(clusters: Clusters) -> Iterator[str]:
     clusters.source.create(Namespace(metadata=ObjectMeta(name=name)))
     yield name
     for client in (clusters.source, clusters.destination):
+        release_schedules(client, name)
         try:
             client.delete(Namespace, name)
         except ApiError as e:
             if e.status.code != 404:
                 raise
+
+
+@pytest.fixture
+def relay(clusters: Clusters) -> Iterator[Relay]:
+    """The fault relay (tests/relay.py) in front of the source's apiserver, passing through."""
+    with relay_for(clusters.sandbox, "source") as running:
+        yield running
+
+
+@pytest.fixture
+def relay_kubeconfig(clusters: Clusters, relay: Relay, tmp_path: Path) -> Path:
+    """The source's admin kubeconfig, pointed at ``relay``."""
+    return write_relay_kubeconfig(clusters.kubeconfig("source"), relay, tmp_path / "relay.kc")

@@ -85,7 +85,7 @@ def test_sigterm_mid_migration_then_the_next_controller_completes_it(
     flags, _, _ = controller_flags(namespace)
     second = start_controller(*flags)
     final = wait_for(
-        lambda: (s := status()).get("stage") == "Final" and s, 120, "the migration to finish"
+        lambda: (s := status()).get("stage") == "Final" and s, 300, "the migration to finish"
     )
     assert final["status"] == "Successful", final.get("conditions")
     assert copied() == OBJECTS

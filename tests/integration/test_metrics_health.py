@@ -211,7 +211,7 @@ def test_probes_metrics_after_a_migration_and_rpo(
     hour_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).replace(microsecond=0)
     stamp = hour_ago.isoformat().replace("+00:00", "Z")
     clusters.source.patch(
-        MigrationScheduleResource.Status,
+        MigrationScheduleResource,  # no status subresource, as in Stork
         "late",
         {
             "status": {

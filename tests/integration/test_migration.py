@@ -512,9 +512,9 @@ def test_storkctl_create_wait_get_delete_migration(
         check=False,
     )
     assert created.returncode == 0, created.stderr
-    lines = created.stdout.splitlines()
-    assert lines[0] == "Migration cli created successfully"
-    assert lines[-1].startswith("Final/Successful: ")
+    lines = created.stdout.splitlines()  # Stork's --wait progress, then its last line
+    assert lines[0] == "STAGE\t\tSTATUS              "
+    assert lines[-2:] == ["Final\t\tSuccessful          ", "Migration cli completed successfully"]
     spec = clusters.source.get(MigrationResource, "cli", namespace=app)["spec"]
     assert (spec["startApplications"], spec["includeVolumes"], spec["includeResources"]) == (
         False,

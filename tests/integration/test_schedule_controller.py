@@ -409,7 +409,7 @@ def test_activated_destination_copy_suspends_an_auto_suspend_schedule(
         assert copy_["spec"]["suspend"] is True
         finish(clusters, namespace, h.items("Interval")[0]["name"])
         clusters.destination.patch(
-            MigrationScheduleResource.Status,
+            MigrationScheduleResource,  # no status subresource, as in Stork
             "sched",
             {"status": {"applicationActivated": True}},
             namespace=namespace,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -18,7 +19,7 @@ import pytest
 import yaml
 from lightkube import ApiError, Client
 from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.core_v1 import Namespace
+from lightkube.resources.core_v1 import Namespace, Secret
 
 from stork.api.timestamps import parse_time
 from stork.cli.output import rfc822
@@ -26,17 +27,22 @@ from stork.kube.http import server_version
 from stork.kube.pairconfig import pair_client_config
 from stork.kube.resources import ClusterPairResource
 from tests.integration.conftest import Clusters
+from tests.integration.storkctl_harness import Storkctl, patch_status, tab
+from tests.integration.storkctl_harness import utc as utc  # the fixture
 from tests.waiting import wait_for
 
 KUBECTL = str(Path(sys.executable).parent / "kubectl")
 ZONE = "America/Los_Angeles"
 SECRET = "tok-0b5e1d-never-print-me"
+API = "stork.libopenstorage.org/v1alpha1"
 NOT_FOUND = 'Error from server (NotFound): clusterpairs.stork.libopenstorage.org "{}" not found'
 
 
-def storkctl(*args: str, kubeconfig: Path | None = None) -> subprocess.CompletedProcess[str]:
+def storkctl(
+    *args: str, kubeconfig: Path | None = None, retry_seconds: str = "30"
+) -> subprocess.CompletedProcess[str]:
     """storkctl as a user runs it (its own process), in a fixed local time zone."""
-    env = {**os.environ, "TZ": ZONE}
+    env = {**os.environ, "TZ": ZONE, "STORK_RETRY_SECONDS": retry_seconds}
     env.pop("KUBECONFIG", None)
     if kubeconfig:
         env["KUBECONFIG"] = str(kubeconfig)
@@ -183,27 +189,34 @@ def test_get_table_json_yaml_and_all_namespaces(
     assert [fresh_namespace, "gamma"] in rows
     assert rows.index([namespace, "alpha"]) < rows.index([namespace, "beta"])
 
+    # -o json|yaml: a v1 List, as Stork prints it, also for one object
     one = storkctl("get", "cp", "alpha", "-n", namespace, "-o", "json", kubeconfig=source)
-    obj = json.loads(one.stdout)
-    assert obj["metadata"]["name"] == "alpha"
-    assert "managedFields" not in obj["metadata"]
-    assert one.stdout.startswith('{\n    "apiVersion": "stork.libopenstorage.org/v1alpha1",\n')
-
+    listed = json.loads(one.stdout)
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["alpha"]
+    assert "managedFields" not in listed["items"][0]["metadata"]
+    assert one.stdout.startswith(
+        '{\n    "kind": "List",\n    "apiVersion": "v1",\n    "metadata": {},\n    "items": [\n'
+        '        {\n            "kind": "ClusterPair",\n'
+    )
     several = storkctl("-o", "yaml", "get", "cp", "-n", namespace, kubeconfig=source)
     listed = yaml.safe_load(several.stdout)
-    assert listed["kind"] == "List"
-    assert listed["metadata"] == {"resourceVersion": ""}
+    assert (listed["kind"], listed["metadata"]) == ("List", {})
     assert [i["metadata"]["name"] for i in listed["items"]] == ["alpha", "beta"]
+    assert listed["items"][0]["status"] == {
+        "remoteStorageId": "",
+        "schedulerStatus": "",
+        "storageStatus": "",
+    }
     assert several.stdout.startswith("apiVersion: v1\nitems:\n- apiVersion: stork")
 
     empty_ns = f"empty-{uuid.uuid4().hex[:6]}"
-    empty = storkctl("get", "clusterpair", "-n", empty_ns, kubeconfig=source)
-    assert (empty.returncode, empty.stdout, empty.stderr) == (0, "No resources found.\n", "")
-    empty_json = storkctl("get", "clusterpair", "-n", empty_ns, "-o", "json", kubeconfig=source)
-    assert json.loads(empty_json.stdout)["items"] == []
+    for output in ("table", "json", "yaml"):
+        empty = storkctl("get", "clusterpair", "-n", empty_ns, "-o", output, kubeconfig=source)
+        assert (empty.returncode, empty.stdout, empty.stderr) == (0, "No resources found.\n", "")
 
 
-def test_get_not_found_as_kubectl(clusters: Clusters, namespace: str) -> None:
+def test_get_not_found_as_stork(clusters: Clusters, namespace: str) -> None:
+    # Stork's CheckErr: the first name not found is the error, nothing is printed
     source = clusters.kubeconfig("source")
     missing = storkctl("get", "clusterpair", "nope", "-n", namespace, kubeconfig=source)
     assert (missing.returncode, missing.stdout) == (1, "")
@@ -211,17 +224,23 @@ def test_get_not_found_as_kubectl(clusters: Clusters, namespace: str) -> None:
 
     make_pair(clusters.source, "here", namespace)
     mixed = storkctl("get", "clusterpair", "here", "gone", "-n", namespace, kubeconfig=source)
-    assert mixed.returncode == 1
-    assert mixed.stdout.splitlines()[1].split()[0] == "here"
-    assert mixed.stderr == NOT_FOUND.format("gone") + "\n"
+    assert (mixed.returncode, mixed.stdout, mixed.stderr) == (
+        1,
+        "",
+        NOT_FOUND.format("gone") + "\n",
+    )
 
     across = storkctl("get", "cp", "here", "gone", "--all-namespaces", kubeconfig=source)
-    assert across.returncode == 1
-    assert across.stdout.splitlines()[1].split()[:2] == [namespace, "here"]
-    assert across.stderr == NOT_FOUND.format("gone") + "\n"
+    assert (across.returncode, across.stdout, across.stderr) == (
+        1,
+        "",
+        NOT_FOUND.format("gone") + "\n",
+    )
+    found = storkctl("get", "cp", "here", "--all-namespaces", kubeconfig=source)
+    assert found.stdout.splitlines()[1].split()[:2] == [namespace, "here"]
 
 
-def test_delete_each_name(clusters: Clusters, namespace: str) -> None:
+def test_delete_stops_at_the_first_failure(clusters: Clusters, namespace: str) -> None:
     source = clusters.kubeconfig("source")
     make_pair(clusters.source, "one", namespace)
     make_pair(clusters.source, "two", namespace)
@@ -229,18 +248,14 @@ def test_delete_each_name(clusters: Clusters, namespace: str) -> None:
         "delete", "clusterpair", "one", "missing", "two", "-n", namespace, kubeconfig=source
     )
     assert result.returncode == 1
-    assert result.stdout == (
-        "ClusterPair one deleted successfully\nClusterPair two deleted successfully\n"
-    )
+    assert result.stdout == "ClusterPair one deleted successfully\n"
     assert result.stderr == NOT_FOUND.format("missing") + "\n"
     wait_for(
-        lambda: (
-            get_pair(clusters.source, "one", namespace) is None
-            and get_pair(clusters.source, "two", namespace) is None
-        ),
+        lambda: get_pair(clusters.source, "one", namespace) is None,
         timeout=10,
-        what="both pairs deleted",
+        what="the first pair deleted",
     )
+    assert get_pair(clusters.source, "two", namespace) is not None
     nothing = storkctl("delete", "cp", kubeconfig=source)
     assert nothing.returncode == 1
     assert nothing.stderr == (
@@ -394,6 +409,7 @@ def test_unreachable_destination_creates_nothing(
         str(clusters.kubeconfig("source")),
         "--dest-kube-file",
         str(dead),
+        retry_seconds="1",
     )
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: cannot reach the destination cluster ({dead}): ")
@@ -421,5 +437,203 @@ def test_wrong_credentials_are_not_printed(clusters: Clusters, tmp_path: Path) -
     )
     result = storkctl("get", "clusterpair", kubeconfig=bad)
     assert result.returncode == 1
-    assert result.stderr == "Error from server (Unauthorized): Unauthorized\n"
+    assert result.stderr == "error: You must be logged in to the server (Unauthorized)\n"
     assert SECRET not in result.stdout + result.stderr
+
+
+# -- Stork's pkg/storkctl/clusterpair_test.go, ported (in-process, TZ=UTC) ---------------------
+
+
+@pytest.fixture
+def ctl(clusters: Clusters, utc: None) -> Storkctl:
+    return Storkctl(clusters.kubeconfig("source"))
+
+
+def stork_pair(client: Client, name: str, namespace: str) -> dict[str, Any]:
+    """Stork's ``createClusterPairAndVerify``: options only, no config."""
+    options = {"option1": "value1", "option2": "value2"}
+    body = {
+        "apiVersion": API,
+        "kind": "ClusterPair",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"options": options},
+    }
+    client.create(ClusterPairResource.from_dict(body))
+    pair = dict(client.get(ClusterPairResource, name, namespace=namespace))
+    assert (pair["metadata"]["name"], pair["metadata"]["namespace"], pair["spec"]["options"]) == (
+        name,
+        namespace,
+        options,
+    )
+    return pair
+
+
+def created_at(pair: dict[str, Any]) -> str:
+    return rfc822(parse_time(pair["metadata"]["creationTimestamp"]))
+
+
+def test_TestGetClusterPairNoPair(ctl: Storkctl, namespace: str) -> None:
+    assert ctl.ok("get", "clusterpair", "-n", namespace) == "No resources found.\n"
+
+
+def test_TestGetClusterPairNotFound(clusters: Clusters, ctl: Storkctl, namespace: str) -> None:
+    stork_pair(clusters.source, "pair2", namespace)
+    assert ctl.fails("get", "clusterpair", "pair1", "-n", namespace) == NOT_FOUND.format("pair1")
+
+
+def test_TestGetClusterPair(
+    clusters: Clusters, ctl: Storkctl, namespace: str, fresh_namespace: str
+) -> None:
+    test, test1 = namespace, fresh_namespace
+    clusters.source.create(Namespace(metadata=ObjectMeta(name=test1)))
+    headers = ["NAME", "STORAGE-STATUS", "SCHEDULER-STATUS", "CREATED"]
+    first = stork_pair(clusters.source, "getclusterpairtest", test)
+    one = tab(headers, [["getclusterpairtest", "", "", created_at(first)]])
+    assert ctl.ok("get", "clusterpair", "getclusterpairtest", "-n", test) == one
+    second = stork_pair(clusters.source, "getclusterpairtest2", test)
+    assert ctl.ok("get", "clusterpair", "getclusterpairtest", "-n", test) == one
+    both = tab(
+        headers,
+        [
+            ["getclusterpairtest", "", "", created_at(first)],
+            ["getclusterpairtest2", "", "", created_at(second)],
+        ],
+    )
+    assert (
+        ctl.ok("get", "clusterpair", "getclusterpairtest", "getclusterpairtest2", "-n", test)
+        == both
+    )
+    assert ctl.ok("get", "clusterpair", "-n", test) == both
+    third = stork_pair(clusters.source, "getclusterpairtest", test1)
+    assert ctl.ok("get", "clusterpair", "-n", test1) == tab(
+        headers, [["getclusterpairtest", "", "", created_at(third)]]
+    )
+    wait_for(
+        lambda: (
+            {
+                p["metadata"]["namespace"]
+                for p in clusters.source.list(ClusterPairResource, namespace="*")
+            }
+            <= {test, test1}
+        ),
+        60,
+        "other tests' ClusterPairs to be gone",
+    )
+    expected = [
+        [test, "getclusterpairtest", "", "", created_at(first)],
+        [test, "getclusterpairtest2", "", "", created_at(second)],
+        [test1, "getclusterpairtest", "", "", created_at(third)],
+    ]
+    expected.sort(key=lambda row: (row[0], row[1]))
+    assert ctl.ok("get", "clusterpair", "--all-namespaces") == tab(
+        ["NAMESPACE", *headers], expected
+    )
+
+
+def test_TestGetClusterPairsWithStatus(clusters: Clusters, ctl: Storkctl, namespace: str) -> None:
+    pair = stork_pair(clusters.source, "clusterpairstatustest", namespace)
+    patch_status(
+        clusters.source,
+        ClusterPairResource,
+        "clusterpairstatustest",
+        namespace,
+        {"storageStatus": "Ready", "schedulerStatus": "Ready"},
+    )
+    assert ctl.ok("get", "clusterpair", "clusterpairstatustest", "-n", namespace) == (
+        "NAME                    STORAGE-STATUS   SCHEDULER-STATUS   CREATED\n"
+        f"clusterpairstatustest   Ready            Ready              {created_at(pair)}\n"
+    )
+
+
+def test_wide_shows_an_insecure_transport(
+    clusters: Clusters, ctl: Storkctl, namespace: str
+) -> None:
+    insecure, checked = (
+        stork_pair(clusters.source, "insecure", namespace),
+        stork_pair(clusters.source, "verified", namespace),
+    )
+    condition = {
+        "type": "InsecureTransport",
+        "status": "True",
+        "lastTransitionTime": "2026-01-01T00:00:00Z",
+        "reason": "InsecureSkipTLSVerify",
+        "message": "insecure-skip-tls-verify",
+    }
+    patch_status(
+        clusters.source,
+        ClusterPairResource,
+        "insecure",
+        namespace,
+        {"schedulerStatus": "Ready", "storageStatus": "NotProvided", "conditions": [condition]},
+    )
+    headers = ["NAME", "STORAGE-STATUS", "SCHEDULER-STATUS", "CREATED", "INSECURE-TRANSPORT"]
+    assert ctl.ok("get", "clusterpair", "-n", namespace, "-o", "wide") == tab(
+        headers,
+        [
+            ["insecure", "NotProvided", "Ready", created_at(insecure), "True"],
+            ["verified", "", "", created_at(checked), "False"],
+        ],
+    )
+    assert "INSECURE" not in ctl.ok("get", "clusterpair", "-n", namespace)  # only with -o wide
+    assert ctl.ok("get", "cp", "-n", namespace, "-o", "yaml").count("InsecureTransport") == 1
+
+
+def test_generate_with_a_secret_reference_applies_with_kubectl(
+    clusters: Clusters, namespace: str, tmp_path: Path
+) -> None:
+    destination = kubeconfig_with_files(clusters, "destination", tmp_path)
+    generated = storkctl(
+        "generate",
+        "clusterpair",
+        "remotecluster",
+        "-n",
+        namespace,
+        "--secret",
+        kubeconfig=destination,
+    )
+    assert (generated.returncode, generated.stderr) == (0, "")
+    secret, pair = list(yaml.safe_load_all(generated.stdout))
+    assert generated.stdout.startswith("---\napiVersion: v1\n")
+    assert secret["kind"] == "Secret"
+    assert secret["type"] == "stork.libopenstorage.org/kubeconfig"
+    assert secret["metadata"] == {"name": "remotecluster-kubeconfig", "namespace": namespace}
+    inner = yaml.safe_load(base64.b64decode(secret["data"]["kubeconfig"]))
+    creds = clusters.sandbox.credentials("destination")
+    assert inner["clusters"] == [
+        {
+            "name": "dst",
+            "cluster": {
+                "server": creds.server,
+                "certificate-authority-data": base64.b64encode(creds.ca_pem).decode(),
+            },
+        }
+    ]
+    assert set(inner["users"][0]["user"]) == {
+        "client-certificate-data",
+        "client-key-data",
+    }  # files inlined
+    assert (inner["apiVersion"], inner["kind"], inner["current-context"]) == ("v1", "Config", "dst")
+    assert pair["spec"] == {
+        "configSecretRef": {"name": "remotecluster-kubeconfig", "key": "kubeconfig"},
+        "options": {"insert_storage_options_here": ""},
+        "platformOptions": {},
+    }
+    saved = tmp_path / "pair.yaml"
+    saved.write_text(generated.stdout)
+    applied = kubectl("apply", "-f", str(saved), kubeconfig=clusters.kubeconfig("source"))
+    assert applied.returncode == 0, applied.stderr
+    assert applied.stdout.splitlines() == [
+        "secret/remotecluster-kubeconfig created",
+        "clusterpair.stork.libopenstorage.org/remotecluster created",
+    ]
+    stored_pair = get_pair(clusters.source, "remotecluster", namespace)
+    assert stored_pair is not None
+    assert "config" not in stored_pair["spec"]
+    assert stored_pair["spec"]["configSecretRef"] == {
+        "name": "remotecluster-kubeconfig",
+        "key": "kubeconfig",
+    }
+    stored_secret = clusters.source.get(Secret, "remotecluster-kubeconfig", namespace=namespace)
+    assert stored_secret.type == "stork.libopenstorage.org/kubeconfig"
+    config = pair_client_config(yaml.safe_load(base64.b64decode(stored_secret.data["kubeconfig"])))
+    assert server_version(config)["gitVersion"].startswith("v1.")  # the credentials work

@@ -111,6 +111,9 @@ CRDS: tuple[CrdInfo, ...] = (
         "migrationschedules",
         True,
         ("migrsched",),
+        # No status subresource, as in Stork: Stork's storkctl activate sets
+        # status.applicationActivated with a whole-object update, which it would drop.
+        status=False,
         columns=(
             PrinterColumn("Policy", ".spec.schedulePolicyName"),
             PrinterColumn("ClusterPair", ".spec.template.spec.clusterPair"),

@@ -1,237 +1,206 @@
-"""``storkctl generate|create|get|delete clusterpair`` (aliases clusterpairs, cp).
+"""``storkctl generate|create|get clusterpair`` (get: alias ``cp``), and ``delete`` (ours).
 
-``generate`` runs against the destination and prints the pair to apply on the source;
-``create --mode sync-dr`` creates it in the source and, unless ``-u``, the reverse pair in the
-destination; ``get`` prints Stork's table; ``delete`` exists here (Stork has none).
+``generate`` runs against the destination and prints the pair to apply on the source (with
+``--secret``, a Secret holding the credentials and a pair referencing it); ``create --mode
+sync-dr`` creates it in the source and, unless ``-u``, the reverse pair in the destination;
+``get`` prints Stork's table (``-o wide`` adds whether the pair's transport is insecure);
+``delete`` exists here (Stork has none).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 import click
-from lightkube import Client
 
 from stork.api.timestamps import parse_time
-from stork.cli.clusterpair_create import check_files, check_mode, create_pairs
+from stork.cli.clusterpair_create import DEFAULT_MODE, check_files, check_mode, create_pairs
 from stork.cli.clusterpair_input import (
-    MAPPING_FORMAT,
+    MAPPINGS_HELP,
     check_namespace,
     check_pair_name,
-    exactly_one_name,
     parse_project_mappings,
     parse_storage_options,
 )
-from stork.cli.clusterpair_kube import (
-    RESOURCE,
-    client_for,
-    delete_pair,
-    get_pair,
-    list_pairs,
-    server_errors,
+from stork.cli.clusterpair_kube import delete_pair
+from stork.cli.clusterpair_spec import (
+    auth_warnings,
+    load_minified,
+    pair_object,
+    secret_pair_objects,
+    stork_config,
 )
-from stork.cli.clusterpair_spec import auth_warnings, load_minified, pair_object, stork_config
-from stork.cli.common import cluster_options
-from stork.cli.errors import ServerError, UserError
-from stork.cli.output import output_option, print_empty, print_objects, render, rfc822
-from stork.cli.table import print_table
+from stork.cli.command import Command, Invocation
+from stork.cli.common import ALL_NAMESPACES, exactly_one, select, watch
+from stork.cli.errors import UserError
+from stork.cli.goflags import Flag, boolean, string
+from stork.cli.output import print_result, rfc822, to_yaml
+from stork.kube.resources import ClusterPairResource
 
-ALIASES = ("clusterpair", "clusterpairs", "cp")
+NAME = "clusterpair"
+ALIASES = ("cp", "clusterpairs")
 COLUMNS = ("NAME", "STORAGE-STATUS", "SCHEDULER-STATUS", "CREATED")
-_MAPPINGS_HELP = (
-    "Project mappings between source and destination clusters (Rancher): comma-separated "
-    f"{MAPPING_FORMAT} pairs."
-)
-
-F = TypeVar("F", bound=Callable[..., Any])
+#: ``-o wide``: the pair's ``InsecureTransport`` condition (set by the controller when the
+#: pair's config skips TLS verification).
+WIDE_COLUMN, INSECURE_CONDITION = "INSECURE-TRANSPORT", "InsecureTransport"
 
 
-def global_options(fn: F) -> F:
-    """storkctl's global flags, also accepted after the sub-command (``-n`` defaults to
-    ``default`` as in Stork, not to the kubeconfig context's namespace)."""
-    fn = output_option(fn)
-    fn = cluster_options(fn)
-    return click.option(
-        "-n",
-        "--namespace",
-        default="default",
-        show_default=True,
-        help="The namespace scope for this request.",
-    )(fn)
-
-
-def _not_found(name: str) -> str:
-    return f'Error from server (NotFound): {RESOURCE} "{name}" not found'
-
-
-@click.command()
-@click.argument("names", nargs=-1, metavar="NAME")
-@click.option("-s", "--storageoptions", default=None, help="Comma-separated k=v storage options.")
-@click.option("--project-mappings", default=None, help=_MAPPINGS_HELP)
-@global_options
-def generate(
-    names: tuple[str, ...],
-    storageoptions: str | None,
-    project_mappings: str | None,
-    namespace: str,
-    kubeconfig: str | None,
-    context: str | None,
-    output: str,
-) -> None:
-    """Print a ClusterPair for this (destination) cluster, to create on the source."""
-    minified = load_minified(kubeconfig, context)  # Stork first needs a usable kubeconfig
-    name = exactly_one_name(names)
+def generate(inv: Invocation) -> None:
+    """Print a ClusterPair for this (destination) cluster, to create on the source (YAML)."""
+    name = exactly_one(inv.args, "clusterpair name")
     check_pair_name(name)
-    check_namespace(namespace)
-    options = parse_storage_options(storageoptions)
-    config = stork_config(minified, kubeconfig)
-    mappings = parse_project_mappings(project_mappings)
+    check_namespace(inv.namespace)
+    options = parse_storage_options(inv.text("storageoptions") or None)
+    minified = load_minified(inv.values["kubeconfig"] or None, inv.values["context"] or None)
+    mappings = parse_project_mappings(inv.text("project-mappings") or None, generate=True)
+    if inv.flag("secret"):
+        for doc in secret_pair_objects(name, inv.namespace, minified, options, mappings):
+            click.echo("---\n" + to_yaml(doc), nl=False)
+        return
+    config = stork_config(minified, inv.values["kubeconfig"] or None)
     for warning in auth_warnings(config):
         click.echo(warning, err=True)
-    pair = pair_object(name, namespace, config, options, mappings)
-    click.echo(render(pair, "json" if output == "json" else "yaml"), nl=False)
+    click.echo(to_yaml(pair_object(name, inv.namespace, config, options, mappings)), nl=False)
 
 
-@click.command()
-@click.argument("names", nargs=-1, metavar="NAME")
-@click.option("--src-kube-file", default=None, help="Path to the kubeconfig of the source.")
-@click.option("--dest-kube-file", default=None, help="Path to the kubeconfig of the destination.")
-@click.option(
-    "--mode",
-    default=None,
-    help="Mode of DR: sync-dr (Metro DR) is the only one supported; async-dr and migration "
-    "(Stork's default is async-dr) pair storage and need a storage driver.",
-)
-@click.option("-u", "--unidirectional", is_flag=True, help="Only the source -> destination pair.")
-@click.option("--project-mappings", default=None, help=_MAPPINGS_HELP)
-@global_options
-def create(
-    names: tuple[str, ...],
-    src_kube_file: str | None,
-    dest_kube_file: str | None,
-    mode: str | None,
-    unidirectional: bool,
-    project_mappings: str | None,
-    namespace: str,
-    kubeconfig: str | None,
-    context: str | None,
-    output: str,
-) -> None:
+def create(inv: Invocation) -> None:
     """Create the pair in the source and the reverse pair in the destination (Metro DR).
 
-    --kubeconfig, --context and -o are accepted (they are global flags) and not used: the two
-    kubeconfig files name the clusters.
+    Stork's checks in Stork's order; the modes that pair storage (async-dr, Stork's default,
+    and migration) need a storage driver, so they are refused once the parameters are checked.
     """
-    name = exactly_one_name(names)
+    name = exactly_one(inv.args, "clusterpair name")
     check_pair_name(name)
-    check_namespace(namespace)
+    check_namespace(inv.namespace)
+    if any(inv.text(f) for f in ("src-ip", "src-port", "dest-ip", "dest-port")):
+        return  # Stork's deprecated endpoint flags make the command do nothing at all
+    mode = inv.text("mode")
+    check_mode(mode, supported_only=False)
+    source, destination = check_files(inv.text("src-kube-file"), inv.text("dest-kube-file"))
     check_mode(mode)
-    source, destination = check_files(src_kube_file, dest_kube_file)
-    mappings = parse_project_mappings(project_mappings)
-    create_pairs(name, namespace, source, destination, mappings, unidirectional)
+    mappings = parse_project_mappings(inv.text("project-mappings") or None)
+    create_pairs(name, inv.namespace, source, destination, mappings, inv.flag("unidirectional"))
 
 
-def _fetch(
-    client: Client, names: tuple[str, ...], namespace: str | None
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """The pairs asked for (all when no names) and an error line for every missing name."""
-    if not names:
-        return list_pairs(client, namespace), []
-    if namespace is None:  # names across all namespaces: each must exist somewhere
-        listed = list_pairs(client, None)
-        found = [p for p in listed if p["metadata"]["name"] in names]
-        seen = {p["metadata"]["name"] for p in found}
-        return found, [_not_found(n) for n in names if n not in seen]
-    pairs, missing = [], []
-    for name in names:
-        pair = get_pair(client, name, namespace)
-        if pair is None:
-            missing.append(_not_found(name))
-        else:
-            pairs.append(pair)
-    return pairs, missing
+def insecure(pair: Mapping[str, Any]) -> str:
+    """The status of the pair's InsecureTransport condition (``False`` when there is none)."""
+    for condition in (pair.get("status") or {}).get("conditions") or []:
+        if isinstance(condition, Mapping) and condition.get("type") == INSECURE_CONDITION:
+            return str(condition.get("status") or "Unknown")
+    return "False"
 
 
-def _row(pair: dict[str, Any], all_namespaces: bool) -> list[str]:
+def _row(pair: Mapping[str, Any]) -> list[str]:
     status = pair.get("status") or {}
-    meta = pair["metadata"]
-    row = [
-        meta["name"],
+    return [
+        pair["metadata"]["name"],
         str(status.get("storageStatus") or ""),
         str(status.get("schedulerStatus") or ""),
-        rfc822(parse_time(meta.get("creationTimestamp"))),
+        rfc822(parse_time(pair["metadata"].get("creationTimestamp"))),
     ]
-    return [meta["namespace"], *row] if all_namespaces else row
 
 
-@click.command()
-@click.argument("names", nargs=-1, metavar="[NAME]...")
-@click.option(
-    "--all-namespaces",
-    "-A",
-    "all_namespaces",
-    is_flag=True,
-    help="List the pairs of every namespace (-n is ignored).",
-)
-@global_options
-def get(
-    names: tuple[str, ...],
-    all_namespaces: bool,
-    namespace: str,
-    kubeconfig: str | None,
-    context: str | None,
-    output: str,
-) -> None:
-    """List ClusterPairs: NAME STORAGE-STATUS SCHEDULER-STATUS CREATED."""
-    with client_for(kubeconfig, context) as client, server_errors():
-        pairs, missing = _fetch(client, names, None if all_namespaces else namespace)
-    if output != "table":
-        if pairs or not missing:
-            print_objects(pairs, output)
-    elif pairs:
-        headers = ["NAMESPACE", *COLUMNS] if all_namespaces else list(COLUMNS)
-        print_table(headers, [_row(p, all_namespaces) for p in pairs])
-    elif not missing:
-        print_empty()
-    for line in missing:
-        click.echo(line, err=True)
-    if missing:
-        raise click.exceptions.Exit(1)
+def get(inv: Invocation) -> None:
+    """List ClusterPairs: NAME STORAGE-STATUS SCHEDULER-STATUS CREATED (-o wide: and more)."""
+
+    def show() -> None:
+        pairs, everywhere = select(inv, ClusterPairResource), inv.flag("all-namespaces")
+        if inv.output == "wide":
+            wide = (*COLUMNS, WIDE_COLUMN)
+            print_result(pairs, "table", wide, lambda p: [*_row(p), insecure(p)], everywhere)
+        else:
+            print_result(pairs, inv.output, COLUMNS, _row, everywhere)
+
+    watch(inv, ClusterPairResource, show)
 
 
-@click.command()
-@click.argument("names", nargs=-1, metavar="NAME...")
-@global_options
-def delete(
-    names: tuple[str, ...],
-    namespace: str,
-    kubeconfig: str | None,
-    context: str | None,
-    output: str,
-) -> None:
-    """Delete ClusterPairs (Stork has no such command); every name is tried."""
-    if not names:
+def delete(inv: Invocation) -> None:
+    """Delete ClusterPairs (Stork has no such command); the first failure stops."""
+    if not inv.args:
         raise UserError("at least one argument needs to be provided for clusterpair name")
-    failed = False
-    with client_for(kubeconfig, context) as client:
-        for name in names:
-            try:
-                with server_errors():
-                    delete_pair(client, name, namespace)
-            except ServerError as e:  # this name failed (e.g. NotFound): go on with the next
-                e.show()
-                failed = True
-                continue
-            click.echo(f"ClusterPair {name} deleted successfully")
-    if failed:
-        raise click.exceptions.Exit(1)
+    for name in inv.args:
+        delete_pair(inv.client(), name, inv.namespace)
+        click.echo(f"ClusterPair {name} deleted successfully")
 
 
-def register(groups: dict[str, click.Group]) -> None:
-    """Attach the commands to storkctl's verb groups under every alias."""
-    for alias in ALIASES:
-        groups["generate"].add_command(generate, name=alias)
-        groups["create"].add_command(create, name=alias)
-        groups["get"].add_command(get, name=alias)
-        groups["delete"].add_command(delete, name=alias)
+GENERATE_FLAGS = (
+    string("storageoptions", "s", help="comma seperated key-value pair storage options"),
+    string("project-mappings", help=MAPPINGS_HELP),
+    boolean(
+        "secret",
+        help="Print a Secret holding the kubeconfig and a ClusterPair referencing it "
+        "(spec.configSecretRef) instead of one with the kubeconfig inline (ours)",
+    ),
+)
+
+
+def _deprecated(name: str, help_text: str, instead: str) -> Flag:
+    flag = string(name, help=help_text)
+    return Flag(
+        flag.name, flag.kind, flag.default, flag.help, deprecated=f"instead provide {instead}"
+    )
+
+
+CREATE_FLAGS = (
+    _deprecated("src-ip", "IP of storage node from source cluster", "--src-ep"),
+    _deprecated("src-port", "Port of storage node from source cluster", "--src-ep"),
+    string("src-ep", help="(Optional)Endpoint of portworx-api service in source cluster"),
+    string("src-kube-file", help="Path to the kubeconfig of source cluster"),
+    _deprecated("dest-ip", "IP of storage node from destination cluster", "--dest-ep"),
+    _deprecated("dest-port", "Port of storage node from destination cluster", "--dest-ep"),
+    string("dest-ep", help="(Optional)Endpoint of portworx-api service in destination cluster"),
+    string("dest-kube-file", help="Path to the kubeconfig of destination cluster"),
+    string("src-token", help="(Optional)Source cluster token for cluster pairing"),
+    string("dest-token", help="(Optional)Destination cluster token for cluster pairing"),
+    string("project-mappings", help=MAPPINGS_HELP),
+    string("mode", default=DEFAULT_MODE, help="Mode of DR. [async-dr, sync-dr, migration]"),
+    boolean(
+        "unidirectional", "u", help="(Optional) to create Clusterpair from source -> dest only"
+    ),
+    string(
+        "use-existing-objectstorelocation",
+        help="(Optional) Objectstorelocation with the provided name should be present in both "
+        "source and destination cluster",
+    ),
+    string("provider", "p", help="External objectstore provider name. [s3, azure, google]"),
+    string("bucket", help="Bucket name"),
+    string(
+        "encryption-key", help="Encryption key for encrypting the data stored in the objectstore."
+    ),
+    string("s3-access-key", help="Access Key for S3"),
+    string("s3-secret-key", help="Secret Key for S3"),
+    string("s3-region", help="Region for S3"),
+    string("s3-endpoint", help="EndPoint for S3"),
+    string("s3-storage-class", help="Storage Class for S3"),
+    boolean("disable-ssl", help="Set to true to disable ssl when using S3"),
+    string("azure-account-name", help="Account name for Azure"),
+    string("azure-account-key", help="Account key for Azure"),
+    string("google-project-id", help="Project ID for Google"),
+    string("google-key-file-path", help="Json key file path for Google"),
+)
+
+
+def register(verbs: Mapping[str, Command]) -> None:
+    """Attach the commands to storkctl's verbs."""
+    verbs["generate"].add(
+        Command(
+            NAME,
+            "Generate a spec to be used for cluster pairing from a remote cluster",
+            generate,
+            ALIASES,
+            GENERATE_FLAGS,
+        )
+    )
+    verbs["create"].add(
+        Command(
+            NAME,
+            "Create ClusterPair on source and destination cluster",
+            create,
+            ALIASES,
+            CREATE_FLAGS,
+            needs_cluster=False,
+        )
+    )
+    verbs["get"].add(Command(NAME, "Get cluster pair resources", get, ALIASES, (ALL_NAMESPACES,)))
+    verbs["delete"].add(Command(NAME, "Delete cluster pair resources (ours)", delete, ALIASES))

@@ -31,22 +31,18 @@ from stork.cli.clusterpair_spec import auth_warnings, load_minified, pair_object
 from stork.cli.errors import UserError
 
 MODES = ("async-dr", "sync-dr", "migration")
+DEFAULT_MODE = "async-dr"
 SYNC_DR = "sync-dr"
 
 
-def check_mode(mode: str | None) -> None:
-    """Only Metro DR works without a storage driver; Stork's other modes pair storage."""
-    if mode is None:
-        raise UserError(
-            "no --mode given: Stork's default mode async-dr pairs the storage too and needs a "
-            "storage driver, which this stork does not have; pass --mode sync-dr (Metro DR, the "
-            "only mode supported)"
-        )
+def check_mode(mode: str, supported_only: bool = True) -> None:
+    """Stork's check of ``--mode`` (``supported_only=False``), or that the mode is the one that
+    works without a storage driver: Metro DR (sync-dr); Stork's other modes pair storage."""
     if mode not in MODES:
         raise UserError(
             f"invalid mode {mode}, mode value should either be async-dr, sync-dr or migration"
         )
-    if mode != SYNC_DR:
+    if supported_only and mode != SYNC_DR:
         raise UserError(
             f"mode {mode} pairs the storage too and needs a storage driver, which this stork "
             "does not have; only --mode sync-dr (Metro DR) is supported"
@@ -99,7 +95,7 @@ class Undo:
         for what, step in reversed(self.steps):
             try:
                 step()
-            except Exception:
+            except Exception:  # noqa: BLE001 - undo is best effort; the note names what is left
                 left.append(what)
         return left
 

@@ -84,26 +84,45 @@ def _items(text: str) -> list[tuple[str, str, str]]:
 def parse_storage_options(text: str | None) -> dict[str, str] | None:
     """``-s k=v,...`` as a dict; None when not given (Stork then writes its placeholder).
 
-    Unlike Stork, a value may itself contain ``=`` (tokens are often base64).
+    Stork's message for a malformed item; unlike Stork, a value may itself contain ``=`` (tokens
+    are often base64), and blanks around items and empty items are ignored.
     """
     if not text:
         return None
     options: dict[str, str] = {}
-    for item, key, value in _items(text):
+    for _item, key, value in _items(text):
         if not key:
-            raise UserError(f'invalid storage options: "{item}" is not key=value')
+            raise UserError("invalid storage options")
         options[key] = value
     return options
 
 
-def parse_project_mappings(text: str | None) -> dict[str, str]:
-    """``--project-mappings A1=A2,B1=B2`` as a dict (source project -> destination project)."""
+#: Stork's ``projectMappingHelpString``: ``generate clusterpair`` says "invalid " + this.
+MAPPINGS_HELP = (
+    "Project mappings between source and destination clusters (currently supported only for "
+    "Rancher).\nUse comma-separated <source-project-id>=<dest-project-id> pairs.\nFor the "
+    "project-id, you can also have a cluster-id field added as a prefix to the project-id.\nIt "
+    "is recommended to include both one-to-one mappings of the project-id and Rancher "
+    "cluster-id prefixed project-id as follows:\n"
+    f"{MAPPING_FORMAT},<source-cluster-id>:<source-project-id>=<dest-cluster-id>:"
+    "<dest-project-id>"
+)
+
+
+def parse_project_mappings(text: str | None, generate: bool = False) -> dict[str, str]:
+    """``--project-mappings A1=A2,B1=B2`` as a dict (source project -> destination project).
+
+    A malformed item gets Stork's message, which differs between ``generate clusterpair``
+    (``invalid <help text>``) and ``create clusterpair``; a project mapped twice is refused.
+    """
     mappings: dict[str, str] = {}
     for item, key, value in _items(text or ""):
         if not key or not value:
+            if generate:
+                raise UserError(f"invalid {MAPPINGS_HELP}")
             raise UserError(
-                f'invalid project-mappings provided: invalid key value: "{item}" provided. '
-                f"Example format: {MAPPING_FORMAT}"
+                f"invalid project-mappings provided: invalid key value: {item} provided. "
+                "Example format: app=mysql"
             )
         if mappings.get(key, value) != value:
             raise UserError(
@@ -126,10 +145,3 @@ def reverse_mappings(mappings: dict[str, str]) -> dict[str, str]:
             )
         reverse[destination] = source
     return reverse
-
-
-def exactly_one_name(names: tuple[str, ...]) -> str:
-    """Stork takes exactly one positional name."""
-    if len(names) != 1:
-        raise UserError("exactly one name needs to be provided for clusterpair name")
-    return names[0]

@@ -16,8 +16,8 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Namespace
 
 from stork.cli.clusterpair_spec import Kubeconfig, create_body, safe_message
-from stork.cli.common import api_error
-from stork.cli.errors import UserError
+from stork.cli.errors import ServerError, UserError, api_error_line
+from stork.cli.writes import create_object
 from stork.kube.config import KubeconfigError, make_client
 from stork.kube.resources import ClusterPairResource
 
@@ -30,7 +30,7 @@ def server_errors(cluster: str = "the cluster") -> Iterator[None]:
     try:
         yield
     except ApiError as e:
-        raise api_error(e) from e
+        raise ServerError(api_error_line(e)) from e
     except httpx2.HTTPError as e:
         raise UserError(f"cannot reach {cluster}: {safe_message(e)}") from e
     except ConfigError as e:
@@ -75,7 +75,7 @@ def ensure_namespace(client: Client, namespace: str) -> bool:
         if not is_not_found(e):
             raise
     try:
-        client.create(Namespace(metadata=ObjectMeta(name=namespace)))
+        create_object(client, Namespace(metadata=ObjectMeta(name=namespace)))
     except ApiError as e:
         if e.status.code != 409:  # created meanwhile by someone else
             raise
@@ -85,7 +85,7 @@ def ensure_namespace(client: Client, namespace: str) -> bool:
 
 def create_pair(client: Client, pair: dict[str, Any]) -> None:
     """Create the pair (its namespace must exist)."""
-    client.create(ClusterPairResource.from_dict(create_body(pair)))
+    create_object(client, ClusterPairResource.from_dict(create_body(pair)))
 
 
 def delete_pair(client: Client, name: str, namespace: str) -> None:

@@ -8,11 +8,14 @@ credentials: they name files, contexts, clusters and users only.
 
 from __future__ import annotations
 
+import base64
 import os
 from typing import Any
 
 from stork.api.constants import API_VERSION
+from stork.cli.clusterpair_input import SUBDOMAIN_MAX
 from stork.cli.errors import UserError
+from stork.cli.output import to_yaml
 from stork.kube.config import KubeconfigError, kubeconfig_paths, load_config_dict
 from stork.kube.pairconfig import PairConfigError, exec_users, minify, to_stork_layout
 
@@ -167,3 +170,41 @@ def create_body(pair: dict[str, Any]) -> dict[str, Any]:
         "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
         "spec": pair["spec"],
     }
+
+
+#: The type and key of a Secret holding a pair's kubeconfig (``spec.configSecretRef``).
+KUBECONFIG_SECRET_TYPE = "stork.libopenstorage.org/kubeconfig"  # noqa: S105 - not a password
+KUBECONFIG_SECRET_KEY = "kubeconfig"  # noqa: S105
+SECRET_SUFFIX = "-kubeconfig"  # noqa: S105
+
+
+def secret_pair_objects(
+    name: str,
+    namespace: str,
+    minified: dict[str, Any],
+    options: dict[str, str] | None,
+    mappings: dict[str, str],
+) -> list[dict[str, Any]]:
+    """A Secret with the minified kubeconfig (v1 layout) and the pair that references it.
+
+    The pair has no inline ``spec.config``: the controller reads the Secret, in the pair's own
+    namespace, under ``spec.configSecretRef.key``.
+    """
+    secret_name = name + SECRET_SUFFIX
+    if len(secret_name) > SUBDOMAIN_MAX:
+        raise UserError(
+            f'the Secret name "{secret_name}" would be longer than {SUBDOMAIN_MAX} characters; '
+            "use a shorter pair name"
+        )
+    encoded = base64.b64encode(to_yaml(minified).encode()).decode()
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": secret_name, "namespace": namespace},
+        "type": KUBECONFIG_SECRET_TYPE,
+        "data": {KUBECONFIG_SECRET_KEY: encoded},
+    }
+    pair = pair_object(name, namespace, {}, options, mappings)
+    spec = {k: v for k, v in pair["spec"].items() if k != "config"}
+    pair["spec"] = {"configSecretRef": {"name": secret_name, "key": KUBECONFIG_SECRET_KEY}, **spec}
+    return [secret, pair]

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import click
 
+from stork.cli.command import Command, Invocation
+from stork.cli.goflags import boolean, string, strings
 from stork.deploy.destination_rbac import (
     DEFAULT_NAME,
     DEFAULT_NAMESPACE,
@@ -20,7 +24,6 @@ the destination only with the pair's credentials; these rules grant exactly what
 there: server-side apply, list, get and delete of the migrated kinds (Namespaces are never
 deleted), CRDs, and the MigrationSchedule static copies.
 
-\b
   storkctl generate destination-rbac | kubectl --context destination apply -f -
   kubectl --context destination -n {DEFAULT_NAMESPACE} get secret \\
       {token_secret_name(DEFAULT_NAME)} -o jsonpath='{{.data.token}}' | base64 -d
@@ -33,41 +36,44 @@ out (migrated RBAC objects then fail, everything else still migrates).
 """
 
 
-@click.command("destination-rbac", help=_HELP)
-@click.option(
-    "--name",
-    default=DEFAULT_NAME,
-    show_default=True,
-    help="Name of the ServiceAccount, ClusterRole and ClusterRoleBinding.",
+FLAGS = (
+    string(
+        "name",
+        default=DEFAULT_NAME,
+        help="Name of the ServiceAccount, ClusterRole and ClusterRoleBinding.",
+    ),
+    string(
+        "namespace", "n", DEFAULT_NAMESPACE, "Namespace of the ServiceAccount and its token Secret."
+    ),
+    strings("custom-resource-group", help="API group of custom resources to migrate (repeatable)."),
+    boolean(
+        "rbac-escalation",
+        default=True,
+        help="Allow migrating Roles/ClusterRoles that grant more than this account holds.",
+    ),
+    boolean("no-rbac-escalation", help="The same as --rbac-escalation=false."),
 )
-@click.option(
-    "-n",
-    "--namespace",
-    default=DEFAULT_NAMESPACE,
-    show_default=True,
-    help="Namespace of the ServiceAccount and its token Secret.",
-)
-@click.option(
-    "--custom-resource-group",
-    "groups",
-    multiple=True,
-    metavar="GROUP",
-    help="API group of custom resources to migrate (repeatable).",
-)
-@click.option(
-    "--rbac-escalation/--no-rbac-escalation",
-    default=True,
-    show_default=True,
-    help="Allow migrating Roles/ClusterRoles that grant more than this account holds.",
-)
-def destination_rbac(
-    name: str, namespace: str, groups: tuple[str, ...], rbac_escalation: bool
-) -> None:
+
+
+def destination_rbac(inv: Invocation) -> None:
     """Print the destination's ServiceAccount, ClusterRole, binding and token Secret."""
-    objs = destination_manifests(name, namespace, list(groups), rbac_escalation=rbac_escalation)
+    escalation = inv.flag("rbac-escalation") and not inv.flag("no-rbac-escalation")
+    groups = inv.items("custom-resource-group") or []
+    objs = destination_manifests(
+        inv.text("name"), inv.namespace, groups, rbac_escalation=escalation
+    )
     click.echo(render_all(objs), nl=False)
 
 
-def register(generate: click.Group) -> None:
+def register(verbs: Mapping[str, Command]) -> None:
     """Add the command to ``storkctl generate``."""
-    generate.add_command(destination_rbac)
+    verbs["generate"].add(
+        Command(
+            "destination-rbac",
+            "Print the ServiceAccount and RBAC a ClusterPair needs on a destination",
+            destination_rbac,
+            flags=FLAGS,
+            long=_HELP,
+            needs_cluster=False,
+        )
+    )

@@ -1,29 +1,42 @@
-"""Stork's printed formats: durations and k=v lists; dates and ``-o`` output live in ``output``."""
+"""Go's ``time.Duration.String()`` as storkctl prints durations (dates: ``output.rfc822``)."""
 
 from __future__ import annotations
 
-from stork.api.timestamps import parse_time
-from stork.cli.errors import UserError
-from stork.cli.output import print_objects, rfc822, to_yaml
-from stork.migration.ledger import go_duration
+import datetime as dt
 
-__all__ = ["duration", "key_values", "parse_time", "print_objects", "rfc822", "to_yaml"]
+_SECOND = 1_000_000_000
+_MAX_NS = (1 << 63) - 1
+
+
+def _fraction(value: int, unit: int) -> str:
+    whole, rest = divmod(value, unit)
+    digits = str(rest).rjust(len(str(unit)) - 1, "0").rstrip("0")
+    return f"{whole}.{digits}" if digits else str(whole)
+
+
+def go_duration(delta: dt.timedelta) -> str:
+    """Go's ``time.Duration.String()`` (``1h2m3.5s``, ``1.5ms``, ``0s``), to the microsecond."""
+    ns = (delta.days * 86_400 * 1_000_000 + delta.seconds * 1_000_000 + delta.microseconds) * 1000
+    ns = max(min(ns, _MAX_NS), -_MAX_NS - 1)  # Go's Time.Sub saturates
+    if ns == 0:
+        return "0s"
+    sign, ns = ("-" if ns < 0 else ""), abs(ns)
+    if ns < 1000:
+        return f"{sign}{ns}ns"
+    if ns < 1_000_000:
+        return f"{sign}{_fraction(ns, 1000)}µs"
+    if ns < _SECOND:
+        return f"{sign}{_fraction(ns, 1_000_000)}ms"
+    hours, rest = divmod(ns, 3600 * _SECOND)
+    minutes, rest = divmod(rest, 60 * _SECOND)
+    seconds = _fraction(rest, _SECOND) + "s"
+    if hours:
+        return f"{sign}{hours}h{minutes}m{seconds}"
+    if minutes:
+        return f"{sign}{minutes}m{seconds}"
+    return sign + seconds
 
 
 def duration(seconds: float) -> str:
-    """Go's Duration.String(), rounded to seconds as a port should."""
-    return go_duration(round(seconds))
-
-
-def key_values(text: str | None, flag: str) -> dict[str, str]:
-    """``k1=v1,k2=v2`` (items trimmed) as a dict; a malformed item is named in the error."""
-    out: dict[str, str] = {}
-    for item in (text or "").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UserError(f"invalid {flag} value {item!r}: expected key=value")
-        out[key.strip()] = value.strip()
-    return out
+    """Go's Duration.String() of a whole number of seconds (API timestamps have no fraction)."""
+    return go_duration(dt.timedelta(seconds=round(seconds)))

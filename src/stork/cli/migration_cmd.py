@@ -1,329 +1,329 @@
-"""``storkctl create|get|delete migration`` and ``activate|deactivate migrations``."""
+"""``storkctl create|get|delete migrations`` and ``activate|deactivate migrations``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import click
+import httpx2
+import yaml
 from lightkube import ApiError, Client
 from lightkube.resources.core_v1 import Namespace
 
 from stork.api.constants import API_VERSION
-from stork.cli.common import api_error, cluster_options, connect
-from stork.cli.errors import ServerError, UserError
-from stork.cli.formatting import duration, parse_time, print_objects, rfc822
-from stork.cli.table import print_table
+from stork.api.timestamps import parse_time
+from stork.cli.command import Command, Invocation
+from stork.cli.common import (
+    ALL_NAMESPACES,
+    delete_each,
+    is_not_found,
+    namespaces,
+    select,
+    watch,
+)
+from stork.cli.errors import UserError
+from stork.cli.formatting import go_duration
+from stork.cli.goflags import boolean, string, strings
+from stork.cli.goshape import MIGRATION, shaped
+from stork.cli.output import print_result, rfc822
+from stork.cli.writes import create_object
 from stork.failover.activation import activate_namespaces
-from stork.kube.resources import ClusterPairResource, MigrationResource
+from stork.kube.resources import ClusterPairResource, MigrationResource, RuleResource
 
-ALIASES = ("migrations", "migration")
-RESOURCE = "migrations.stork.libopenstorage.org"
+NAME = "migrations"
+ALIASES = ("migration",)
+COLUMNS = (
+    "NAME",
+    "CLUSTERPAIR",
+    "STAGE",
+    "STATUS",
+    "VOLUMES",
+    "RESOURCES",
+    "CREATED",
+    "ELAPSED",
+    "TOTAL BYTES TRANSFERRED",
+)
+#: What Stork prints in TOTAL BYTES TRANSFERRED for a migration without a summary.
+NO_SUMMARY_BYTES = "Available with stork v2.9.0+"
+FINAL_STATUSES = {
+    "Successful": "completed successfully",
+    "PartialSuccess": "completed successfully",
+    "Failed": "failed",
+}
+#: ``--wait``: Stork looks first after 5 s; here every 2 s after that (Stork: 30 s), printing a
+#: line when stage or status changed, for at most 6 hours (Stork's limit).
+WAIT_FIRST, WAIT_POLL, WAIT_LIMIT = 5.0, 2.0, 6 * 3600.0
 
-
-def _options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("-n", "--namespace", default="default", show_default=True)(fn)
-    fn = click.option(
-        "-a", "--all-namespaces", is_flag=True, help="Every namespace of the cluster."
-    )(fn)
-    return cluster_options(fn)
-
-
-def _run(
-    activate: bool,
-    namespace: str,
-    all_namespaces: bool,
-    kubeconfig: str | None,
-    context: str | None,
-) -> None:
-    with connect(kubeconfig, context) as client:
-        try:
-            if all_namespaces:
-                names = sorted(
-                    n.metadata.name
-                    for n in client.list(Namespace)
-                    if n.metadata and n.metadata.name
-                )
-            else:
-                client.get(Namespace, namespace)
-                names = [namespace]
-            activate_namespaces(
-                client, names, activate, click.echo, lambda line: click.echo(line, err=True)
-            )
-        except ApiError as e:
-            raise api_error(e) from e
-
-
-@click.command()
-@_options
-def activate(
-    namespace: str, all_namespaces: bool, kubeconfig: str | None, context: str | None
-) -> None:
-    """Start the migrated applications: replicas and CronJobs as they were on the source."""
-    _run(True, namespace, all_namespaces, kubeconfig, context)
+CREATE_FLAGS = (
+    strings("namespaces", help="Comma separated list of namespaces to migrate"),
+    string("clusterPair", "c", help="ClusterPair name for migration"),
+    boolean("includeResources", "r", True, "Include resources in the migration"),
+    boolean("includeVolumes", default=True, help="Include volumees in the migration"),
+    boolean("wait", help="Wait for migration to complete"),
+    boolean("dry-run", help="Validate migration params before starting migration"),
+    boolean(
+        "startApplications",
+        "a",
+        True,
+        "Start applications on the destination cluster after migration",
+    ),
+    string("preExecRule", help="Rule to run before executing migration"),
+    string("postExecRule", help="Rule to run after executing migration"),
+    string("file", "f", help="file to run migration"),
+)
 
 
-@click.command()
-@_options
-def deactivate(
-    namespace: str, all_namespaces: bool, kubeconfig: str | None, context: str | None
-) -> None:
-    """Stop the migrated applications again (0 replicas, CronJobs suspended)."""
-    _run(False, namespace, all_namespaces, kubeconfig, context)
+def _elapsed(migration: Mapping[str, Any], now: dt.datetime) -> str:
+    """Stork's ELAPSED without a summary: finish - creation once Final, else time since creation."""
+    status = migration.get("status") or {}
+    created = parse_time(migration["metadata"].get("creationTimestamp"))
+    if created is None:
+        return ""
+    if status.get("stage") == "Final":
+        finished = parse_time(status.get("finishTimestamp"))
+        return go_duration(finished - created) if finished else ""
+    return go_duration(now - created)
 
 
-def register(activate_group: click.Group, deactivate_group: click.Group) -> None:
-    """Attach the commands under every alias."""
-    for alias in ALIASES:
-        activate_group.add_command(activate, name=alias)
-        deactivate_group.add_command(deactivate, name=alias)
+def _progress(spec_flag: Any, entries: Any) -> str:
+    """``done/total`` of Stork's entries (Successful ones are done), N/A when excluded."""
+    if spec_flag is False:
+        return "N/A"
+    items = [e for e in entries or [] if isinstance(e, Mapping)]
+    done = sum(1 for e in items if e.get("status") == "Successful")
+    return f"{done}/{len(items)}"
 
 
-def _bool_option(
-    *names: str, default: bool, help_text: str
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """A Go-style boolean flag: ``--flag`` alone is true, ``--flag=false`` sets it."""
-    return click.option(
-        *names,
-        type=click.BOOL,
-        is_flag=False,
-        flag_value=True,
-        default=default,
-        show_default=True,
-        help=help_text,
-    )
-
-
-def _select(
-    client: Client, names: tuple[str, ...], pair: str | None, namespace: str, all_ns: bool
-) -> list[dict[str, Any]]:
-    if names and not all_ns:
-        out = []
-        for name in names:
-            try:
-                out.append(dict(client.get(MigrationResource, name, namespace=namespace)))
-            except ApiError as e:
-                if e.status.code == 404:
-                    raise ServerError(
-                        f'Error from server (NotFound): {RESOURCE} "{name}" not found'
-                    ) from e
-                raise api_error(e) from e
-    else:
-        out = [
-            dict(m) for m in client.list(MigrationResource, namespace="*" if all_ns else namespace)
-        ]
-        if names:
-            out = [m for m in out if m["metadata"]["name"] in names]
-    if pair:
-        out = [m for m in out if (m.get("spec") or {}).get("clusterPair") == pair]
-    return sorted(out, key=lambda m: (m["metadata"]["namespace"], m["metadata"]["name"]))
-
-
-def _row(m: dict[str, Any]) -> list[str]:
-    status, summary = m.get("status") or {}, (m.get("status") or {}).get("summary") or {}
-    created = parse_time(m["metadata"].get("creationTimestamp"))
-    finished = parse_time(status.get("finishTimestamp"))
-    elapsed = ""
-    if created:
-        end = finished or dt.datetime.now(dt.UTC)
-        elapsed = duration((end - created).total_seconds())
-    return [
-        m["metadata"]["name"],
-        str((m.get("spec") or {}).get("clusterPair") or ""),
+def row(migration: Mapping[str, Any], now: dt.datetime | None = None) -> list[str]:
+    """One line of Stork's ``get migrations`` table."""
+    spec, status = migration.get("spec") or {}, migration.get("status") or {}
+    summary = status.get("summary")
+    head = [
+        migration["metadata"]["name"],
+        str(spec.get("clusterPair") or ""),
         str(status.get("stage") or ""),
         str(status.get("status") or ""),
-        f"{summary.get('numOfMigratedVolumes', 0)}/{summary.get('totalNumberOfVolumes', 0)}",
-        f"{summary.get('numOfMigratedResources', 0)}/{summary.get('totalNumberOfResources', 0)}",
-        rfc822(created),
-        elapsed,
-        str(summary.get("totalBytesMigrated", 0)),
     ]
+    created = rfc822(parse_time(migration["metadata"].get("creationTimestamp")))
+    if isinstance(summary, Mapping):
 
+        def count(done: str, total: str) -> str:
+            return f"{int(summary.get(done) or 0)}/{int(summary.get(total) or 0)}"
 
-@click.command()
-@click.argument("names", nargs=-1)
-@click.option(
-    "-c", "--clusterpair", "cluster_pair", default=None, help="Only migrations to this pair."
-)
-@click.option("--all-namespaces", "-A", "all_namespaces", is_flag=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Choice(["table", "json", "yaml"]),
-    default="table",
-    show_default=True,
-)
-@click.option("-n", "--namespace", default="default", show_default=True)
-@cluster_options
-def get(
-    names: tuple[str, ...],
-    cluster_pair: str | None,
-    all_namespaces: bool,
-    output: str,
-    namespace: str,
-    kubeconfig: str | None,
-    context: str | None,
-) -> None:
-    """List Migrations."""
-    with connect(kubeconfig, context) as client:
-        objects = _select(client, names, cluster_pair, namespace, all_namespaces)
-    if output != "table":
-        if objects:
-            print_objects(objects, output)
-        return
-    if not objects:
-        click.echo("No resources found.")
-        return
-    headers = [
-        "NAME",
-        "CLUSTERPAIR",
-        "STAGE",
-        "STATUS",
-        "VOLUMES",
-        "RESOURCES",
-        "CREATED",
-        "ELAPSED",
-        "TOTAL BYTES TRANSFERRED",
-    ]
-    rows = [[m["metadata"]["namespace"], *_row(m)] if all_namespaces else _row(m) for m in objects]
-    print_table(["NAMESPACE", *headers] if all_namespaces else headers, rows)
-
-
-@click.command()
-@click.argument("name")
-@click.option(
-    "-c", "--clusterPair", "cluster_pair", required=True, help="ClusterPair to migrate to."
-)
-@click.option("--namespaces", required=True, help="Namespaces to migrate (comma-separated).")
-@_bool_option(
-    "-r", "--includeResources", "include_resources", default=True, help_text="Migrate resources."
-)
-@_bool_option("--includeVolumes", "include_volumes", default=True, help_text="Migrate volumes.")
-@_bool_option(
-    "-a",
-    "--startApplications",
-    "start_applications",
-    default=True,
-    help_text="Start the applications on the destination.",
-)
-@click.option("--preExecRule", "pre_exec_rule", default="")
-@click.option("--postExecRule", "post_exec_rule", default="")
-@click.option(
-    "--wait",
-    is_flag=True,
-    help="Show progress until the migration ends; exit 1 unless it succeeded.",
-)
-@click.option("-n", "--namespace", default="default", show_default=True)
-@cluster_options
-def create(
-    name: str,
-    cluster_pair: str,
-    namespaces: str,
-    include_resources: bool,
-    include_volumes: bool,
-    start_applications: bool,
-    pre_exec_rule: str,
-    post_exec_rule: str,
-    wait: bool,
-    namespace: str,
-    kubeconfig: str | None,
-    context: str | None,
-) -> None:
-    """Create a Migration (Stork's defaults: resources, volumes and started applications)."""
-    ns_list = [n.strip() for n in namespaces.split(",") if n.strip()]
-    if not ns_list:
-        raise UserError("need to provide atleast one namespace to migrate")
-    body = {
-        "apiVersion": API_VERSION,
-        "kind": "Migration",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "clusterPair": cluster_pair,
-            "namespaces": ns_list,
-            "includeResources": include_resources,
-            "includeVolumes": include_volumes,
-            "startApplications": start_applications,
-            "preExecRule": pre_exec_rule,
-            "postExecRule": post_exec_rule,
-        },
-    }
-    with connect(kubeconfig, context) as client:
-        try:
-            client.get(ClusterPairResource, cluster_pair, namespace=namespace)
-        except ApiError as e:
-            if e.status.code == 404:
-                raise UserError(
-                    f"unable to find the cluster pair {cluster_pair} in the {namespace} namespace"
-                ) from e
-            raise api_error(e) from e
-        try:
-            client.create(MigrationResource.from_dict(body))
-        except ApiError as e:
-            raise api_error(e) from e
-        click.echo(f"Migration {name} created successfully")
-        if wait:
-            _wait(client, name, namespace)
-
-
-def _wait(client: Client, name: str, namespace: str, poll: float = 1.0) -> None:
-    """Print stage and resource counts as they change until the migration is Final."""
-    shown = ""
-    while True:
-        m = dict(client.get(MigrationResource, name, namespace=namespace))
-        status = m.get("status") or {}
-        summary = status.get("summary") or {}
-        line = (
-            f"{status.get('stage') or 'Initial'}/{status.get('status') or 'Pending'}: "
-            f"{summary.get('numOfMigratedResources', 0)}/"
-            f"{summary.get('totalNumberOfResources', 0)} resources"
+        elapsed = (
+            f"Volumes ({summary.get('elapsedTimeForVolumeMigration') or ''}) "
+            f"Resources ({summary.get('elapsedTimeForResourceMigration') or ''})"
         )
+        return [
+            *head,
+            count("numOfMigratedVolumes", "totalNumberOfVolumes"),
+            count("numOfMigratedResources", "totalNumberOfResources"),
+            created,
+            elapsed,
+            str(int(summary.get("totalBytesMigrated") or 0)),
+        ]
+    return [
+        *head,
+        _progress(spec.get("includeVolumes"), status.get("volumes")),
+        _progress(spec.get("includeResources"), status.get("resources")),
+        created,
+        _elapsed(migration, now or dt.datetime.now(dt.UTC)),
+        NO_SUMMARY_BYTES,
+    ]
+
+
+def get(inv: Invocation) -> None:
+    """List Migrations (``-w``: and again on every change)."""
+
+    def show() -> None:
+        found, now = select(inv, MigrationResource, _pair_of), dt.datetime.now(dt.UTC)
+        print_result(found, inv.output, COLUMNS, lambda m: row(m, now), inv.flag("all-namespaces"))
+
+    watch(inv, MigrationResource, show)
+
+
+def _pair_of(migration: Mapping[str, Any]) -> str:
+    return str((migration.get("spec") or {}).get("clusterPair") or "")
+
+
+def delete(inv: Invocation) -> None:
+    """Delete Migrations: the names given, or every one of ``-c PAIR`` (destination untouched)."""
+    need = "at least one argument needs to be provided for migration name"
+    delete_each(inv, MigrationResource, "Migration", _pair_of, need)
+
+
+def _rule_check(client: Client, name: str, namespace: str) -> str:
+    if not name:
+        return "NotConfigured\n"
+    try:
+        client.get(RuleResource, name, namespace=namespace)
+    except httpx2.HTTPStatusError as e:
+        if is_not_found(e):
+            return "NotFound\n"
+        raise
+    return "Ok\n"
+
+
+def validate(client: Client, migration: Mapping[str, Any]) -> None:
+    """Stork's ``ValidateMigration`` (``--dry-run``, ``-f``): its checks, printed as Stork does."""
+    spec, namespace = migration.get("spec") or {}, migration["metadata"]["namespace"]
+    status = "Ok\n"
+    click.echo("[Optional] Checking Migration Namespaces....", nl=False)
+    for ns in spec.get("namespaces") or []:
+        try:
+            client.get(Namespace, ns)
+        except ApiError:
+            status = f"Missing namespace {ns}\n"
+    click.echo(status, nl=False)
+    click.echo("[Required] Checking ClusterPair Status....", nl=False)
+    if not spec.get("clusterPair"):
+        status = "ClusterPair is empty\n"
+    pair = dict(
+        client.get(ClusterPairResource, str(spec.get("clusterPair") or ""), namespace=namespace)
+    )
+    pair_status = pair.get("status") or {}
+    if pair_status.get("storageStatus") != "Ready" or pair_status.get("schedulerStatus") != "Ready":
+        status = "NotReady\n"
+    click.echo(status, nl=False)
+    click.echo("[Optional] Checking PreExec Rule....", nl=False)
+    click.echo(_rule_check(client, str(spec.get("preExecRule") or ""), namespace), nl=False)
+    click.echo("[Optional] Checking PostExec Rule....", nl=False)
+    click.echo(_rule_check(client, str(spec.get("postExecRule") or ""), namespace), nl=False)
+    click.echo("All Ready!!")
+
+
+def _from_file(inv: Invocation) -> None:
+    """``create migration -f FILE``: only validate the Migration the file holds."""
+    path = inv.text("file")
+    try:
+        text = Path(path).read_text()
+    except OSError as e:
+        raise UserError(
+            f"error opening file {path}: open {path}: {(e.strerror or str(e)).lower()}"
+        ) from e
+    try:
+        migration = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise UserError(f"error reading file {path}: not valid YAML or JSON") from e
+    if not isinstance(migration, dict):
+        raise UserError(f"error reading file {path}: not a Migration object")
+    meta = migration.get("metadata")
+    meta = dict(meta) if isinstance(meta, dict) else {}
+    meta["namespace"] = meta.get("namespace") or inv.namespace
+    migration["metadata"] = meta
+    validate(inv.client(), migration)
+
+
+def wait(client: Client, name: str, namespace: str) -> None:
+    """Stork's ``--wait``: the STAGE/STATUS lines until the status is final, then its message."""
+    click.echo(f"STAGE\t\t{'STATUS':<20}")
+    time.sleep(WAIT_FIRST)
+    deadline, shown = time.monotonic() + WAIT_LIMIT, None
+    while True:
+        status = dict(client.get(MigrationResource, name, namespace=namespace)).get("status") or {}
+        line = f"{status.get('stage') or ''}\t\t{status.get('status') or '':<20}"
         if line != shown:
             click.echo(line)
             shown = line
-        if status.get("stage") == "Final":
-            if status.get("status") != "Successful":
-                reasons = [
-                    c.get("message") for c in status.get("conditions") or [] if c.get("message")
-                ]
-                raise UserError(
-                    f"migration {name} ended {status.get('status')}"
-                    + (f": {reasons[0]}" if reasons else "")
-                )
+        outcome = FINAL_STATUSES.get(str(status.get("status") or ""))
+        if outcome is not None:
+            click.echo(f"Migration {name} {outcome}")
             return
-        time.sleep(poll)
+        if time.monotonic() >= deadline:
+            raise UserError(
+                "timed out performing task., Error was: DoRetryWithTimeout timed out. Errors "
+                f"generated in retries: {{{status.get('status') or ''}}}"
+            )
+        time.sleep(WAIT_POLL)
 
 
-@click.command()
-@click.argument("names", nargs=-1)
-@click.option(
-    "-c", "--clusterPair", "cluster_pair", default=None, help="Every migration to this pair."
-)
-@click.option("-n", "--namespace", default="default", show_default=True)
-@cluster_options
-def delete(
-    names: tuple[str, ...],
-    cluster_pair: str | None,
-    namespace: str,
-    kubeconfig: str | None,
-    context: str | None,
-) -> None:
-    """Delete Migrations (every name, or every one to -c PAIR); the destination is untouched."""
-    if not names and not cluster_pair:
-        raise UserError("at least one argument needs to be provided for migration name")
-    with connect(kubeconfig, context) as client:
-        for m in _select(client, names, cluster_pair, namespace, False):
-            try:
-                client.delete(MigrationResource, m["metadata"]["name"], namespace=namespace)
-            except ApiError as e:
-                raise api_error(e) from e
-            click.echo(f"Migration {m['metadata']['name']} deleted successfully")
+def create(inv: Invocation) -> None:
+    """Start a Migration with Stork's defaults (resources, volumes and started applications).
+
+    The ClusterPair need not exist: as with Stork, the controller reports it on the Migration.
+    """
+    if inv.text("file"):
+        _from_file(inv)
+        return
+    if len(inv.args) != 1:
+        raise UserError("exactly one name needs to be provided for migration name")
+    name = inv.args[0]
+    if not inv.text("clusterPair"):
+        raise UserError("ClusterPair name needs to be provided for migration")
+    namespaces = inv.items("namespaces")
+    if not namespaces:
+        raise UserError("need to provide atleast one namespace to migrate")
+    migration = shaped(
+        {
+            "metadata": {"name": name, "namespace": inv.namespace},
+            "spec": {
+                "clusterPair": inv.text("clusterPair"),
+                "namespaces": namespaces,
+                "includeResources": inv.flag("includeResources"),
+                "includeVolumes": inv.flag("includeVolumes"),
+                "startApplications": inv.flag("startApplications"),
+                "preExecRule": inv.text("preExecRule"),
+                "postExecRule": inv.text("postExecRule"),
+            },
+        },
+        MIGRATION,
+    )
+    client = inv.client()
+    if inv.flag("dry-run"):
+        validate(client, migration)
+        return
+    body = {"apiVersion": API_VERSION, "kind": "Migration", **migration}
+    create_object(client, MigrationResource.from_dict(body))
+    if inv.flag("wait"):
+        wait(client, name, inv.namespace)
+    else:
+        click.echo(f"Migration {name} created successfully")
 
 
-def register_crud(groups: dict[str, click.Group]) -> None:
-    """Attach create/get/delete under every alias."""
-    for alias in ALIASES:
-        groups["create"].add_command(create, name=alias)
-        groups["get"].add_command(get, name=alias)
-        groups["delete"].add_command(delete, name=alias)
+def _activation(activate: bool) -> Any:
+    def run(inv: Invocation) -> None:
+        client = inv.client()
+        if not inv.flag("all-namespaces"):
+            client.get(Namespace, inv.namespace)  # a clear NotFound rather than nothing at all
+        names = namespaces(inv)
+        activate_namespaces(
+            client, names, activate, click.echo, lambda line: click.echo(line, err=True)
+        )
+
+    return run
+
+
+def register(verbs: Mapping[str, Command]) -> None:
+    """Attach the commands to storkctl's verbs."""
+    verbs["create"].add(Command(NAME, "Start a migration", create, ALIASES, CREATE_FLAGS))
+    get_flags = (
+        string("clusterpair", "c", help="Name of the cluster pair for which to list migrations"),
+        ALL_NAMESPACES,
+    )
+    verbs["get"].add(Command(NAME, "Get migration resources", get, ALIASES, get_flags))
+    delete_flags = (
+        string(
+            "clusterPair",
+            "c",
+            help="Name of the ClusterPair for which to delete ALL migrations",
+        ),
+    )
+    verbs["delete"].add(Command(NAME, "Delete migration resources", delete, ALIASES, delete_flags))
+    for verb, activate, text in (
+        ("activate", True, "Activate"),
+        ("deactivate", False, "Deactivate"),
+    ):
+        flags = (boolean("all-namespaces", "a", help=f"{text} applications in all namespaces"),)
+        verbs[verb].add(
+            Command(
+                NAME,
+                f"{text} apps that were created from a migration",
+                _activation(activate),
+                ALIASES,
+                flags,
+            )
+        )

@@ -2,7 +2,8 @@
 
 Shared by every storkctl command. YAML follows Go's ``sigs.k8s.io/yaml`` printer (yaml.v2): keys
 in yaml.v2's order, strings that would read back as another type in double quotes, multi-line
-strings as literal blocks, no line folding. JSON follows ``json.MarshalIndent(obj, "", "    ")``.
+strings as literal blocks, no line folding. JSON follows ``json.MarshalIndent(obj, "", "    ")``
+of Stork's typed objects (``goshape``): struct fields in Go's order, map keys sorted.
 """
 
 from __future__ import annotations
@@ -11,22 +12,21 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import click
 import yaml
 
 from stork.cli.errors import UserError
+from stork.cli.goshape import go_object
+from stork.cli.table import print_table
 
 OUTPUT_FORMATS = ("table", "json", "yaml")
 NO_RESOURCES = "No resources found."
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _UNNAMED_OFFSET = re.compile(r"^UTC([+-]\d\d):(\d\d)$")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 # -- dates ---------------------------------------------------------------------------------------
 
@@ -167,9 +167,9 @@ _GO_JSON_ESCAPES = {
 
 
 def to_json(doc: Any) -> str:
-    """``json.MarshalIndent(obj, "", "    ")`` plus kubectl's final newline: keys sorted (as
-    Go sorts map keys), UTF-8 kept, HTML characters escaped like Go."""
-    text = json.dumps(_plain(doc), indent=4, sort_keys=True, ensure_ascii=False)
+    """``json.MarshalIndent(obj, "", "    ")`` plus kubectl's final newline: keys in the order of
+    ``doc`` (``goshape`` orders them as Go does), UTF-8 kept, HTML characters escaped like Go."""
+    text = json.dumps(_plain(doc), indent=4, ensure_ascii=False)
     for char, escape in _GO_JSON_ESCAPES.items():
         text = text.replace(char, escape)
     return text + "\n"
@@ -178,25 +178,22 @@ def to_json(doc: Any) -> str:
 # -- printing objects ----------------------------------------------------------------------------
 
 
-def without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
-    """The object without ``metadata.managedFields`` (kubectl hides them by default)."""
+def without_managed_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The object without ``metadata.managedFields`` (kubectl's printers hide them)."""
     meta = obj.get("metadata")
     if not isinstance(meta, dict) or "managedFields" not in meta:
-        return obj
+        return dict(obj)
     return {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
 
 
-def as_document(objects: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """What ``-o json|yaml`` prints: one object as it is (storkctl unwraps a one-item list),
-    otherwise (none or several) a ``v1 List``; managed fields hidden as kubectl does."""
-    shown = [without_managed_fields(o) for o in objects]
-    if len(shown) == 1:
-        return shown[0]
+def as_document(objects: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """What Stork's ``get ... -o json|yaml`` prints: always a ``v1 List`` (also for one object),
+    its items as Stork's typed client has them, managed fields hidden."""
     return {
-        "apiVersion": "v1",
-        "items": shown,
         "kind": "List",
-        "metadata": {"resourceVersion": ""},
+        "apiVersion": "v1",
+        "metadata": {},
+        "items": [go_object(without_managed_fields(o)) for o in objects],
     }
 
 
@@ -205,14 +202,33 @@ def render(doc: Any, output: str) -> str:
     return to_json(doc) if output == "json" else to_yaml(doc)
 
 
-def print_objects(objects: Sequence[dict[str, Any]], output: str) -> None:
-    """Print API objects with ``-o json|yaml`` on stdout."""
-    click.echo(render(as_document(objects), output), nl=False)
+def print_objects(objects: Sequence[Mapping[str, Any]], output: str) -> None:
+    """Print API objects with ``-o json|yaml`` on stdout (a List, as Stork)."""
+    click.echo(render(as_document(objects), check_output_format(output)), nl=False)
 
 
 def print_empty() -> None:
-    """Stork's message for an empty table, on stdout (``handleEmptyList``), exit status 0."""
+    """Stork's message for an empty result, on stdout (``handleEmptyList``), exit status 0."""
     click.echo(NO_RESOURCES)
+
+
+def print_result(
+    objects: Sequence[Mapping[str, Any]],
+    output: str,
+    headers: Sequence[str],
+    row: Callable[[Mapping[str, Any]], list[str]],
+    with_namespace: bool,
+) -> None:
+    """What Stork's ``get`` commands print: "No resources found." for nothing (whatever ``-o``
+    says), else the table (``NAMESPACE`` first with ``--all-namespaces``) or the List."""
+    if not objects:
+        print_empty()
+        return
+    if check_output_format(output) != "table":
+        print_objects(objects, output)
+        return
+    rows = [[o["metadata"]["namespace"], *row(o)] if with_namespace else row(o) for o in objects]
+    print_table(["NAMESPACE", *headers] if with_namespace else list(headers), rows)
 
 
 # -- the -o flag ---------------------------------------------------------------------------------
@@ -223,19 +239,3 @@ def check_output_format(value: str) -> str:
     if value not in OUTPUT_FORMATS:
         raise UserError(f"unsupported output type {value}")
     return value
-
-
-def _output_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    return None if value is None else check_output_format(value)
-
-
-def output_option(fn: F) -> F:
-    """``-o/--output table|json|yaml`` (default table), checked as Stork checks it."""
-    return click.option(
-        "-o",
-        "--output",
-        default="table",
-        show_default=True,
-        callback=_output_callback,
-        help="Output format. One of: table|json|yaml",
-    )(fn)

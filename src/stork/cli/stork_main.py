@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -10,7 +11,7 @@ from lightkube import ApiError
 from lightkube.core.exceptions import ConfigError
 
 from stork.cli.common import cluster_options
-from stork.cli.errors import friendly_errors
+from stork.cli.errors import exit_code_for, friendly_errors
 from stork.cli.install_cmd import install
 from stork.cli.sandbox_cmd import sandbox
 from stork.controller import manager
@@ -209,8 +210,11 @@ def run(
 
 
 def main() -> None:
-    """Entry point of the ``stork`` command."""
-    cli(prog_name="stork")
+    """Entry point of the ``stork`` command: any failure is one line and exit code 1."""
+    try:
+        cli(prog_name="stork")
+    except Exception as e:  # noqa: BLE001 - never a traceback, whatever went wrong
+        sys.exit(exit_code_for(e))
 
 
 if __name__ == "__main__":

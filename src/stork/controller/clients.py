@@ -4,32 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import httpx2
-from lightkube.config import client_adapter
-from lightkube.config.client_adapter import ConnectionParams
 from lightkube.config.kubeconfig import SingleConfig
 
 from stork.controller.paircredentials import PairCredentialResolver, secret_reference
-from stork.kube.ratelimit import TokenBucket
 from stork.kube.rest import Rest
+from stork.kube.stack import cluster_client
 
 if TYPE_CHECKING:
     from stork.controller.metrics import Metrics
 
-REQUEST_TIMEOUT = 30.0
-QPS = 200.0
-BURST = 400
-
 
 def rest_for(config: SingleConfig, metrics: Metrics | None = None, cluster: str = "") -> Rest:
-    """A rate-limited REST client for one cluster (its requests counted under ``cluster``)."""
-    http = client_adapter.AsyncClient(
-        config, ConnectionParams(timeout=httpx2.Timeout(REQUEST_TIMEOUT))
-    )
-    if metrics is None:
-        return Rest(http, TokenBucket(QPS, BURST))
-    metrics.instrument(http, cluster)
-    return Rest(http, TokenBucket(QPS, BURST), metrics.retry_counter(cluster))
+    """The REST client of one cluster's client stack (``kube.stack``: rate limit, retries,
+    requests counted under ``cluster``); closing its ``http`` closes the whole stack."""
+    hooks = metrics.request_hooks(cluster) if metrics is not None else None
+    return cluster_client(config, hooks).rest
 
 
 class DestinationClients:
@@ -37,7 +26,8 @@ class DestinationClients:
 
     def __init__(self, resolver: PairCredentialResolver, metrics: Metrics | None = None) -> None:
         self._clients: dict[tuple[str, str], tuple[str, Rest]] = {}
-        self._resolver = resolver
+        #: Reads and checks pairs' credentials (the pair controller probes with it too).
+        self.resolver = resolver
         self._metrics = metrics
 
     async def get(self, pair: dict[str, Any]) -> Rest:
@@ -49,7 +39,7 @@ class DestinationClients:
         inline = secret_reference(pair) is None
         if inline and cached is not None and cached[0] == str(meta.get("resourceVersion")):
             return cached[1]  # an inline config changes only with the pair
-        credentials = await self._resolver.resolve(pair)
+        credentials = await self.resolver.resolve(pair)
         if cached is not None and cached[0] == credentials.version:
             return cached[1]
         rest = rest_for(credentials.config, self._metrics, f"{key[0]}/{key[1]}")

@@ -18,6 +18,7 @@ from lightkube import ApiError, AsyncClient
 from lightkube.config import client_adapter
 from lightkube.config.client_adapter import ConnectionParams
 from lightkube.config.kubeconfig import SingleConfig
+from lightkube.core.exceptions import ConfigError
 from lightkube.resources.core_v1 import Secret
 
 from stork.api.constants import ClusterPairStatus
@@ -69,7 +70,7 @@ async def probe_destination(config: SingleConfig, timeout: float) -> tuple[bool,
     except (httpx2.HTTPError, OSError, ValueError) as e:
         detail = str(e) or type(e).__name__
         return False, "Unreachable", f"destination {server} did not answer: {detail}"
-    except Exception as e:  # a malformed credential can fail in many ways
+    except (ConfigError, TypeError, KeyError) as e:  # a malformed credential
         return False, "InvalidConfig", f"cannot connect to destination {server}: {type(e).__name__}"
     return True, "Paired", f"destination {server} answered (Kubernetes {git_version})"
 
@@ -193,7 +194,7 @@ class ClusterPairReconciler:
                 "clusterpair %s/%s: scheduler %s (%s)", key[0], key[1], scheduler.value, message
             )
         if any(old.get(k) != v for k, v in new.items()):
-            await merge_status(self._client, ClusterPairResource, key, new)
+            await merge_status(self._client, ClusterPairResource.Status, key, new)
         if insecure and _condition_status(old, INSECURE_CONDITION) != "True":
             await self._events.record(obj, WARNING, INSECURE_CONDITION, INSECURE_MESSAGE)
         if old.get("storageStatus") != storage.value:

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
-from lightkube import AsyncClient, Client
+from lightkube import Client
 from lightkube.config.kubeconfig import SingleConfig
 from lightkube.resources.core_v1 import Secret
 
 from stork.api.constants import FIELD_MANAGER, PAIR_SECRET_TYPE
-from stork.controller.clients import DestinationClients, rest_for
+from stork.controller.clients import DestinationClients
 from stork.controller.clusterpair import ClusterPairReconciler
 from stork.controller.default_policies import ensure_default_policies
 from stork.controller.metrics import Metrics, StateCollector
@@ -34,6 +34,7 @@ from stork.kube.resources import (
     NamespacedSchedulePolicyResource,
     SchedulePolicyResource,
 )
+from stork.kube.stack import ClusterClient, cluster_client
 from stork.migration.rules import COMMAND_TRIES
 from stork.runtime.clock import SystemClock
 from stork.runtime.controller import Controller, run_controllers
@@ -44,7 +45,12 @@ from stork.runtime.health import (
     metrics_handler,
     parse_bind_address,
 )
-from stork.runtime.informer import Informer
+from stork.runtime.informer import (
+    INACTIVITY_TIMEOUT,
+    WATCH_TIMEOUT,
+    Informer,
+    InformerFactory,
+)
 from stork.runtime.leader import (
     LEASE_NAME,
     LeaderElector,
@@ -73,6 +79,10 @@ class ControllerOptions:
     leader_election_identity: str = field(default_factory=default_identity)
     metrics_bind_address: str = ":8080"
     health_probe_bind_address: str = ":8081"
+    watch_timeout: float = WATCH_TIMEOUT
+    """Seconds the API server keeps one watch open (it sends a bookmark just before)."""
+    watch_inactivity_timeout: float = INACTIVITY_TIMEOUT
+    """Seconds without an event or bookmark after which a watch is presumed dead."""
     #: What a ClusterPair's config may make the controller do (confined by default).
     pair_policy: PairPolicy = CONFINED
 
@@ -97,6 +107,15 @@ def run(config: SingleConfig, options: ControllerOptions) -> None:
     log.info("default schedule policies: %s", ", ".join(created) or "all present")
     asyncio.run(_run_async(config, options, early))
     log.info("stopped")
+
+
+def without_status_resources(migration: dict[str, Any]) -> dict[str, Any]:
+    """A Migration as the cache keeps it: without ``status.resources`` (it can be close to a
+    megabyte per Migration, and every reader of the cache looks only at the rest)."""
+    status = migration.get("status")
+    if isinstance(status, dict) and "resources" in status:
+        migration["status"] = {k: v for k, v in status.items() if k != "resources"}
+    return migration
 
 
 @dataclass(frozen=True)
@@ -130,22 +149,30 @@ async def _serve(
     return await server.start(*bind)
 
 
-async def _run_async(
-    config: SingleConfig, options: ControllerOptions, early: list[int] | None = None
-) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, stop.set)
-    if early:  # checked after the loop's handlers are in place: no signal falls in between
-        stop.set()
-    metrics = Metrics()
-    client = AsyncClient(config=config, field_manager=FIELD_MANAGER)
-    metrics.instrument_lightkube(client, "source")
-    source = rest_for(config, metrics, "source")
+@dataclass(frozen=True)
+class Wiring:
+    """The controllers of ``stork run`` on one cluster client, with their shared informers."""
+
+    informers: InformerFactory
+    controllers: list[Controller]
+    caches: _Caches
+
+
+def wire(
+    cluster: ClusterClient,
+    options: ControllerOptions,
+    metrics: Metrics,
+    destinations: DestinationClients,
+) -> Wiring:
+    """Build the reconcilers and controllers; every kind is listed and watched once."""
+    client, source = cluster.lightkube, cluster.rest
     events = EventRecorder(client)
-    resolver = PairCredentialResolver(client, options.pair_policy)
-    destinations = DestinationClients(resolver, metrics)
+    informers = InformerFactory(
+        source,
+        {MigrationResource: without_status_resources},
+        watch_timeout=options.watch_timeout,
+        inactivity_timeout=options.watch_inactivity_timeout,
+    )
     migrations = MigrationReconciler(
         client,
         events,
@@ -157,66 +184,72 @@ async def _run_async(
             rule_tries=options.rule_command_tries,
             retry_seconds=options.migration_retry_seconds,
         ),
-        pod_exec=PodExec(config),
+        pod_exec=PodExec(client),
         metrics=metrics,
     )
+    schedules = Controller(
+        informers,
+        MigrationScheduleReconciler(
+            client,
+            events,
+            SystemClock(),
+            destinations,
+            zone(options.time_zone),
+            remote_check_seconds=options.pair_check_interval,
+            on_trigger=metrics.trigger_delay.observe,
+        ),
+        metrics=metrics,
+    )
+    schedules.watch(MigrationResource, MigrationScheduleReconciler.for_migration)
+    cluster_policies = schedules.watch(SchedulePolicyResource, schedules.every_key)
+    namespaced_policies = schedules.watch(NamespacedSchedulePolicyResource, schedules.every_key)
+    schedules.watch(ClusterPairResource, schedules.every_key)
+    migration_controller = Controller(
+        informers, migrations, workers=options.concurrent_migrations, metrics=metrics
+    )
+    migration_controller.informer.observers.append(metrics.migration_changed)
+    pairs = Controller(
+        informers,
+        ClusterPairReconciler(
+            client,
+            events,
+            destinations.resolver,
+            options.pair_check_interval,
+            on_gone=lambda key: destinations.drop(*key),
+        ),
+        metrics=metrics,
+    )
+    # Only Secrets made for pairs are watched (and cached): never every Secret.
+    pairs.watch(
+        Secret,
+        ClusterPairReconciler.for_secret(pairs.informer.values),
+        field_selector=f"type={PAIR_SECRET_TYPE}",
+    )
+    caches = _Caches(
+        migration_controller.informer, schedules.informer, namespaced_policies, cluster_policies
+    )
+    return Wiring(informers, [pairs, migration_controller, schedules], caches)
+
+
+async def _run_async(
+    config: SingleConfig, options: ControllerOptions, early: list[int] | None = None
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    if early:  # checked after the loop's handlers are in place: no signal falls in between
+        stop.set()
+    metrics = Metrics()
+    cluster = cluster_client(config, metrics.request_hooks("source"))
+    client = cluster.lightkube
+    destinations = DestinationClients(PairCredentialResolver(client, options.pair_policy), metrics)
     servers: list[HttpServer] = []
     try:
-        schedules = Controller(
-            client,
-            MigrationScheduleReconciler(
-                client,
-                events,
-                SystemClock(),
-                destinations,
-                zone(options.time_zone),
-                on_trigger=metrics.trigger_delay.observe,
-            ),
-            metrics=metrics,
-        )
-        schedules.watch(MigrationResource, MigrationScheduleReconciler.for_migration)
-        cluster_policies = schedules.watch(SchedulePolicyResource, schedules.every_key)
-        namespaced_policies = schedules.watch(NamespacedSchedulePolicyResource, schedules.every_key)
-        schedules.watch(ClusterPairResource, schedules.every_key)
-        migration_controller = Controller(
-            client, migrations, workers=options.concurrent_migrations, metrics=metrics
-        )
-        migration_controller.informer.observers.append(metrics.migration_changed)
-        pairs = Controller(
-            client,
-            ClusterPairReconciler(
-                client,
-                events,
-                resolver,
-                options.pair_check_interval,
-                on_gone=lambda key: destinations.drop(*key),
-            ),
-            metrics=metrics,
-        )
-        # Only Secrets made for pairs are watched (and cached): never every Secret.
-        pairs.watch(
-            Secret,
-            ClusterPairReconciler.for_secret(pairs.informer.values),
-            fields={"type": PAIR_SECRET_TYPE},
-        )
-        controllers = [
-            pairs,
-            migration_controller,
-            schedules,
-        ]
-        metrics.add_state(
-            StateCollector(
-                _Caches(
-                    migration_controller.informer,
-                    schedules.informer,
-                    namespaced_policies,
-                    cluster_policies,
-                )
-            )
-        )
-
-        def synced() -> bool:
-            return all(c.synced() for c in controllers)
+        wiring = wire(cluster, options, metrics, destinations)
+        informers, controllers = wiring.informers, wiring.controllers
+        metrics.add_state(StateCollector(wiring.caches))
+        synced = informers.synced
 
         metrics.informers_synced.set_function(lambda: 1.0 if synced() else 0.0)
 
@@ -256,10 +289,9 @@ async def _run_async(
         log.info(
             "controller running (time zone %s); stop with SIGTERM", options.time_zone or "local"
         )
-        await run_controllers(controllers, stop, elector)
+        await run_controllers(informers, controllers, stop, elector)
     finally:
         for server in servers:
             await server.close()
         await destinations.close()
-        await source.http.aclose()
-        await client.close()
+        await cluster.aclose()

@@ -1,7 +1,7 @@
 """Prometheus metrics of ``stork run``, in a registry of the process (not the global one).
 
 Two kinds:
-- Events counted as they happen: API requests and retries (an httpx2 response hook),
+- Events counted as they happen: API requests and retries (hooks of the transport stack),
   reconciles, and, on the leader only (so that replicas do not count twice), the duration and
   resource counts of each Migration that reaches its Final stage.
 - State derived at scrape time from the informer caches (``StateCollector``): migrations by
@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx2
-from lightkube import AsyncClient
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from stork.api.constants import MigrationStage
 from stork.api.timestamps import parse_time
+from stork.kube.stack import RequestHooks
 from stork.runtime.workqueue import WorkQueue
 from stork.schedule.rpo import (
     RPO_FACTOR,
@@ -231,7 +231,8 @@ class Metrics:
         )
         self.api_retries = Counter(
             "stork_api_request_retries",
-            "Requests retried (429 with Retry-After) by cluster and HTTP status code.",
+            "Requests retried by the transport (429, 5xx, lost connections) by cluster and code"
+            " (the HTTP status, or the transport error's name).",
             ["cluster", "code"],
             registry=r,
         )
@@ -274,27 +275,22 @@ class Metrics:
 
     # -- HTTP clients ---------------------------------------------------------------------------
 
-    def instrument(self, http: httpx2.AsyncClient, cluster: str) -> None:
-        """Count every response of ``http`` under ``cluster``."""
+    def request_hooks(self, cluster: str) -> RequestHooks:
+        """The metering hooks of one cluster's client stack (``kube.stack``): every answer of
+        every try, and every retry, counted under ``cluster``."""
 
-        async def on_response(response: httpx2.Response) -> None:
-            self.api_requests.labels(
-                cluster, response.request.method, str(response.status_code)
-            ).inc()
+        def on_response(request: httpx2.Request, response: httpx2.Response) -> None:
+            self.api_requests.labels(cluster, request.method, str(response.status_code)).inc()
 
-        http.event_hooks["response"].append(on_response)
+        def on_retry(
+            _request: httpx2.Request,
+            response: httpx2.Response | None,
+            error: BaseException | None,
+        ) -> None:
+            code = str(response.status_code) if response is not None else type(error).__name__
+            self.api_retries.labels(cluster, code).inc()
 
-    def instrument_lightkube(self, client: AsyncClient, cluster: str) -> None:
-        """Count every response of a lightkube client (whose httpx2 client is not public)."""
-        self.instrument(client._client._client, cluster)
-
-    def retry_counter(self, cluster: str) -> Callable[[httpx2.Response], None]:
-        """A callback counting one retry of a request after ``response``."""
-
-        def on_retry(response: httpx2.Response) -> None:
-            self.api_retries.labels(cluster, str(response.status_code)).inc()
-
-        return on_retry
+        return RequestHooks(on_response, on_retry)
 
     # -- reconciles and migrations --------------------------------------------------------------
 

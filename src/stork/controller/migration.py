@@ -64,8 +64,10 @@ log = logging.getLogger(__name__)
 
 #: Seconds between two looks at a Migration whose pair is not Ready (Stork: 10 s).
 PAIR_NOT_READY_REQUEUE = 10.0
-#: A pair nobody has probed yet (status ""): looked at again soon, without a Warning.
+#: A pair nobody has probed yet (status ""): looked at again soon, without a Warning...
 PAIR_UNPROBED_REQUEUE = 2.0
+#: ... for this many seconds; then the Warning says the pair is not ready.
+UNPROBED_GRACE = 30.0
 
 _POD = ResourceType("", "v1", "Pod", "pods", True)
 
@@ -138,6 +140,8 @@ class MigrationReconciler:
         #: When each migration's destination first failed to answer (monotonic), and how
         #: many times in a row: the retry budget of the Applications stage.
         self._retrying: dict[ObjectKey, tuple[float, int]] = {}
+        #: When each migration first found its pair not probed yet (monotonic).
+        self._unprobed: dict[ObjectKey, float] = {}
 
     @property
     def admin_namespace(self) -> str:
@@ -148,6 +152,7 @@ class MigrationReconciler:
         """Advance the Migration; return when to look again (None: on the next change)."""
         if obj is None or (obj.get("metadata") or {}).get("deletionTimestamp") or _final(obj):
             self._retrying.pop(key, None)
+            self._unprobed.pop(key, None)
             return None
         fresh = await self._fresh(key)
         if fresh is None or _final(fresh):
@@ -265,14 +270,17 @@ class MigrationReconciler:
             pair = None
         state = None if pair is None else (pair.get("status") or {}).get("schedulerStatus") or ""
         if state == ClusterPairStatus.READY:
+            self._unprobed.pop(key, None)
             return pair  # type: ignore[return-value]
         if (obj.get("status") or {}).get("status") != MigrationStatus.PENDING.value:
             await self._status.patch(key, {"stage": "", "status": MigrationStatus.PENDING.value})
         if state == "":
             # Not probed yet (a new pair, or a controller that just started): no Warning for
-            # what is only a matter of seconds.
-            raise _Stop("", fail=False, requeue=PAIR_UNPROBED_REQUEUE) from None
-        shown = "not found" if state is None else state
+            # what is only a matter of seconds; past UNPROBED_GRACE it is worth one.
+            first = self._unprobed.setdefault(key, time.monotonic())
+            if time.monotonic() - first < UNPROBED_GRACE:
+                raise _Stop("", fail=False, requeue=PAIR_UNPROBED_REQUEUE) from None
+        shown = "not found" if state is None else state or '""'
         raise _Stop(
             f"Error migrating resources: scheduler Cluster pair is not ready. Status: {shown}",
             fail=False,

@@ -36,6 +36,7 @@ from stork.kube.resources import (
     MigrationScheduleResource,
     NamespacedSchedulePolicyResource,
     SchedulePolicyResource,
+    status_target,
 )
 from stork.kube.rest import RestError
 from stork.runtime.clock import Clock
@@ -107,6 +108,7 @@ class MigrationScheduleReconciler:
         clock: Clock,
         destinations: DestinationClients,
         default_tz: dt.tzinfo | None = None,
+        remote_check_seconds: float = 60.0,
         on_trigger: Callable[[float], None] | None = None,
     ) -> None:
         self._client = client
@@ -114,6 +116,9 @@ class MigrationScheduleReconciler:
         self._clock = clock
         self._destinations = destinations
         self._tz = default_tz
+        #: How often an autoSuspend schedule looks at its destination copy (the pair check
+        #: interval): an activation there suspends it within that time, not at its next run.
+        self.remote_check_seconds = remote_check_seconds
         #: Called with each trigger's delay (seconds from due to the Migration's creation).
         self._on_trigger = on_trigger
 
@@ -145,6 +150,15 @@ class MigrationScheduleReconciler:
         ):
             await self._check_rpo(key)
         return requeue
+
+    def _watch_remote(self, obj: dict[str, Any], requeue: float | None) -> float | None:
+        """``requeue``, at most the remote check interval for a running autoSuspend schedule."""
+        spec = obj.get("spec") or {}
+        if not spec.get("autoSuspend") or spec.get("suspend"):
+            return requeue
+        return min(
+            requeue if requeue is not None else self.remote_check_seconds, self.remote_check_seconds
+        )
 
     async def _reconcile(self, key: ObjectKey, cached: dict[str, Any] | None) -> float | None:
         if cached is None:
@@ -233,12 +247,12 @@ class MigrationScheduleReconciler:
                 log.info("schedule %s/%s: started %s", key[0], key[1], name)
                 if self._on_trigger is not None:
                     self._on_trigger(max(0.0, (self._clock.now() - due_at).total_seconds()))
-                return None  # woken again when the migration changes
+                return self._watch_remote(obj, None)  # and woken when the migration changes
         else:
             await self._save(key, items, changed)
-            return None
+            return self._watch_remote(obj, None)
         await self._save(key, items, changed)
-        return self._sleep(policy, obj, items, now)
+        return self._watch_remote(obj, self._sleep(policy, obj, items, now))
 
     # -- parts ---------------------------------------------------------------------------------
 
@@ -278,7 +292,10 @@ class MigrationScheduleReconciler:
                 now,
             )
             await merge_status(
-                self._client, MigrationScheduleResource, key, {"conditions": conditions}
+                self._client,
+                status_target(MigrationScheduleResource),
+                key,
+                {"conditions": conditions},
             )
             if breached:
                 await self._events.record(obj, WARNING, RPO_CONDITION, message)
@@ -543,7 +560,7 @@ class MigrationScheduleReconciler:
         if not changed:
             return
         status = {"items": {t: items[t] for t in POLICY_TYPES if items[t]}}
-        await merge_status(self._client, MigrationScheduleResource, key, status)
+        await merge_status(self._client, status_target(MigrationScheduleResource), key, status)
 
     async def _delete_children(self, key: ObjectKey, obj: dict[str, Any]) -> None:
         status = obj.get("status") or {}

@@ -19,7 +19,14 @@ from stork.api.timestamps import format_time, parse_time
 from stork.kube.discovery import ResourceType
 from stork.kube.rest import Rest, RestError, object_path
 from stork.migration.engine import Result
-from stork.migration.ledger import UNCHANGED, Entry, counts_text, ledger_status, overall_status
+from stork.migration.ledger import (
+    UNCHANGED,
+    Entry,
+    counts_text,
+    ledger_status,
+    overall_status,
+    summary,
+)
 from stork.runtime.conditions import set_condition
 from stork.runtime.events import NORMAL, WARNING, EventRecorder
 from stork.runtime.informer import ObjectKey
@@ -73,7 +80,7 @@ class Progress:
         )
         await self.writer.patch(
             self.key,
-            {"summary": ledger_status(self.done, None).summary, "conditions": conditions},
+            {"summary": summary(self.done, None), "conditions": conditions},
         )
 
 

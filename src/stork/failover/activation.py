@@ -18,7 +18,7 @@ from lightkube.resources.batch_v1 import CronJob
 from lightkube.types import PatchType
 
 from stork.api.constants import STATIC_COPY_ANNOTATION, STORK_MIGRATION_REPLICAS_ANNOTATION
-from stork.kube.resources import MigrationScheduleResource
+from stork.kube.resources import MigrationScheduleResource, status_target
 from stork.migration.transform import CRONJOB_SUSPEND_ANNOTATION, MIGRATION_REPLICAS_ANNOTATION
 from stork.migration.transform.pipeline import MIGRATION_NAMESPACE_ANNOTATION
 
@@ -112,7 +112,7 @@ def mark_schedules(
             if not activate and not static:
                 continue
             client.patch(
-                MigrationScheduleResource.Status,
+                status_target(MigrationScheduleResource),
                 meta["name"],
                 {"status": {"applicationActivated": activate}},
                 namespace=ns,

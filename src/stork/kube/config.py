@@ -13,9 +13,12 @@ from typing import Any
 import httpx2
 import yaml
 from lightkube import Client
+from lightkube.config import client_adapter
 from lightkube.config.kubeconfig import KubeConfig, SingleConfig
 
 from stork.api.constants import FIELD_MANAGER
+from stork.kube.stack import ssl_context
+from stork.kube.transport import RetryPolicy, RetryTransport
 
 
 class KubeconfigError(ValueError):
@@ -124,14 +127,60 @@ def load_config(
     return config
 
 
+#: Seconds a synchronous client (storkctl, tests) keeps retrying one request that gets 429,
+#: 5xx or no connection; ``$STORK_RETRY_SECONDS`` overrides it.
+RETRY_SECONDS = 30.0
+RETRY_SECONDS_ENV = "STORK_RETRY_SECONDS"
+
+
+def retry_policy() -> RetryPolicy:
+    """The retry policy of synchronous clients (``$STORK_RETRY_SECONDS``, else 30 s)."""
+    raw = os.environ.get(RETRY_SECONDS_ENV)
+    try:
+        seconds = float(raw) if raw else RETRY_SECONDS
+    except ValueError:
+        seconds = RETRY_SECONDS
+    return RetryPolicy(deadline=max(seconds, 0.0))
+
+
+def retry_transport(config: SingleConfig) -> RetryTransport:
+    """An HTTP transport with the cluster's TLS settings that retries what is retryable.
+
+    httpx2 ignores ``verify=`` when a transport is given, so the inner transport gets the SSL
+    context lightkube would have built (CA, client certificate, insecure-skip-tls-verify).
+    """
+    try:
+        verify = ssl_context(config, trust_env=True)
+    except (OSError, ValueError) as e:  # ssl.SSLError is an OSError; it never quotes key data
+        raise KubeconfigError(
+            f"cannot use the TLS settings of the kubeconfig's cluster {config.cluster.server}: "
+            f"{getattr(e, 'strerror', None) or e}"
+        ) from e
+    return RetryTransport(httpx2.HTTPTransport(verify=verify), retry_policy())
+
+
+def client_for_config(config: SingleConfig, timeout: float = 30.0) -> Client:
+    """A synchronous client for one cluster's configuration, with retries."""
+    return Client(
+        config=config,
+        timeout=httpx2.Timeout(timeout),
+        field_manager=FIELD_MANAGER,
+        transport=retry_transport(config),
+    )
+
+
+def http_client_for_config(config: SingleConfig, timeout: float = 30.0) -> httpx2.Client:
+    """A plain synchronous HTTP client (base URL, credentials, retries) for raw API paths."""
+    params = client_adapter.ConnectionParams(
+        timeout=httpx2.Timeout(timeout), transport=retry_transport(config)
+    )
+    return client_adapter.Client(config, params)
+
+
 def make_client(
     kubeconfig: str | os.PathLike[str] | None = None,
     context: str | None = None,
     timeout: float = 30.0,
 ) -> Client:
-    """A synchronous client for one cluster (CLI and tests)."""
-    return Client(
-        config=load_config(kubeconfig, context),
-        timeout=httpx2.Timeout(timeout),
-        field_manager=FIELD_MANAGER,
-    )
+    """A synchronous client for one cluster (CLI and tests), with retries."""
+    return client_for_config(load_config(kubeconfig, context), timeout)

@@ -23,6 +23,10 @@ class TokenBucket:
         """Hold every request for ``seconds`` (the server said 429 with Retry-After)."""
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
+    def paused(self) -> float:
+        """Seconds left of the current pause (0 when requests may go)."""
+        return max(0.0, self._paused_until - time.monotonic())
+
     async def acquire(self) -> None:
         """Wait for a token."""
         async with self._lock:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lightkube.generic_resource import (
     GenericGlobalResource,
     GenericNamespacedResource,
@@ -10,6 +12,7 @@ from lightkube.generic_resource import (
 )
 
 from stork.api.constants import GROUP, VERSION
+from stork.api.crd import CRDS
 
 ClusterPairResource: type[GenericNamespacedResource] = create_namespaced_resource(
     GROUP, VERSION, "ClusterPair", "clusterpairs"
@@ -29,3 +32,14 @@ MigrationResource: type[GenericNamespacedResource] = create_namespaced_resource(
 RuleResource: type[GenericNamespacedResource] = create_namespaced_resource(
     GROUP, VERSION, "Rule", "rules"
 )
+
+
+_HAS_STATUS_SUBRESOURCE = {info.kind: info.status for info in CRDS}
+
+
+def status_target(resource: Any) -> Any:
+    """Where a kind's status is written: its status subresource when its CRD has one, else
+    the resource itself (MigrationSchedule: Stork's storkctl writes its status with a whole
+    update, which a status subresource would drop silently)."""
+    kind = resource._api_info.resource.kind
+    return resource.Status if _HAS_STATUS_SUBRESOURCE.get(kind, True) else resource

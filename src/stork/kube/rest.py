@@ -1,28 +1,28 @@
 """Plain REST access for the migration engine: paths, paged LISTs, apply, delete.
 
 The engine handles objects of every kind as dicts, so it talks to the API with httpx2 and the
-cluster's credentials directly; every request passes the cluster's rate limiter, and 429
-answers are retried after their Retry-After.
+cluster's credentials directly, on the cluster's one client (``kube.stack``): its transport
+rate-limits, retries what is worth retrying and counts requests, for this and every client.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx2
 import orjson
+from lightkube.core.resource import NamespacedResource, api_info
 
 from stork.api.constants import FIELD_MANAGER
 from stork.kube.discovery import ResourceType
-from stork.kube.ratelimit import TokenBucket
 from stork.runtime.gcpause import paused_gc
 
 _PAGE = 500
-_MAX_429_RETRIES = 10
 
 
 class RestError(Exception):
@@ -48,14 +48,19 @@ def object_path(t: ResourceType, namespace: str | None, name: str) -> str:
     return f"{collection_path(t, namespace)}/{name}"
 
 
-@dataclass
+def resource_type(resource: Any) -> ResourceType:
+    """The ResourceType of a lightkube resource class (e.g. ``lightkube.resources.core_v1.Pod``)."""
+    info = api_info(resource)
+    namespaced = isinstance(resource, type) and issubclass(resource, NamespacedResource)
+    kind = info.resource
+    return ResourceType(kind.group, kind.version, kind.kind, info.plural, namespaced)
+
+
+@dataclass(frozen=True)
 class Rest:
-    """Requests to one cluster through a rate limiter."""
+    """Requests to one cluster, with objects as dicts (build it with ``kube.stack``)."""
 
     http: httpx2.AsyncClient
-    limiter: TokenBucket
-    on_retry: Callable[[httpx2.Response], None] | None = None
-    """Called with each answer that is retried (metrics)."""
 
     async def request(
         self,
@@ -65,24 +70,33 @@ class Rest:
         params: dict[str, str] | None = None,
         body: Any = None,
         content_type: str = "application/json",
+        timeout: httpx2.Timeout | None = None,
     ) -> httpx2.Response:
-        """Send one request; retries 429 after its Retry-After; raises RestError on errors."""
+        """Send one request; raises RestError when the (last) answer is an error."""
         content = None if body is None else json.dumps(body)
         headers = {"Content-Type": content_type} if body is not None else {}
-        for _ in range(_MAX_429_RETRIES):
-            await self.limiter.acquire()
-            resp = await self.http.request(
-                method, path, params=params, content=content, headers=headers
-            )
-            if resp.status_code == 429:
-                if self.on_retry is not None:
-                    self.on_retry(resp)
-                self.limiter.pause(_retry_after(resp))
-                continue
+        resp = await self.http.request(
+            method,
+            path,
+            params=params,
+            content=content,
+            headers=headers,
+            timeout=httpx2.USE_CLIENT_DEFAULT if timeout is None else timeout,
+        )
+        if resp.status_code >= 400:
+            raise _error(resp)
+        return resp
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, path: str, *, params: dict[str, str], timeout: httpx2.Timeout
+    ) -> AsyncIterator[httpx2.Response]:
+        """A GET whose body is read as it arrives (a watch); raises RestError on errors."""
+        async with self.http.stream("GET", path, params=params, timeout=timeout) as resp:
             if resp.status_code >= 400:
+                await resp.aread()
                 raise _error(resp)
-            return resp
-        raise _error(resp)
+            yield resp
 
     async def list(
         self, t: ResourceType, namespace: str | None, label_selector: str | None = None
@@ -144,18 +158,11 @@ class Rest:
         return False
 
 
-def decode_page(content: bytes) -> Any:
+def decode_page(content: bytes | str) -> Any:
     """A LIST page, decoded with orjson with the cyclic GC paused (see ``stork.runtime.gcpause``):
     decoding LISTs is most of the CPU time of a re-sync."""
     with paused_gc():
         return orjson.loads(content)
-
-
-def _retry_after(resp: httpx2.Response) -> float:
-    try:
-        return max(0.1, float(resp.headers.get("Retry-After", "1")))
-    except ValueError:
-        return 1.0
 
 
 def _error(resp: httpx2.Response) -> RestError:

@@ -24,9 +24,14 @@ OnRetry = Callable[[httpx2.Request, httpx2.Response | None, BaseException | None
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How long to keep trying one request, and how to space the tries."""
+    """How long to keep trying one request, and how to space the tries.
 
-    deadline: float = 60.0
+    The default rides out a busy or restarting apiserver (429s, a few seconds of 503s); a
+    longer outage is the caller's to handle (a migration retries its stage, a watch lists
+    again, a lease renewal gives up before its renew deadline), not one request's.
+    """
+
+    deadline: float = 15.0
     backoff: Backoff = field(default_factory=Backoff)
 
 

@@ -7,9 +7,12 @@ A command is retried (Stork: 12 tries, 5 s apart) before the rule fails with Sto
 ``command: <cmd> failed in pod: [<ns>] <pod> due to: <err>``.
 
 A ``background`` action (pre-exec only) keeps running while the migration copies the resources,
-e.g. to hold a database lock. Its ``${WAIT_CMD}`` is replaced by a wait that blocks until the
-migration ends; the command counts as started when that wait begins. When the resources are
-applied (or the migration fails), the waits are released and the commands end.
+e.g. to hold a database lock. As Stork's cmdexecutor does, a small wait script is first written
+into the container (``/tmp/wait-<id>.sh``: it creates a status file, then waits for a kill
+file), and ``${WAIT_CMD}`` is replaced by that script's path, so the placeholder works inside
+any quoting (Stork's documented ``mysql ... -Bse 'flush tables with read lock;system
+${WAIT_CMD};'``). The command counts as started once the status file exists; when the resources
+are applied (or the migration fails) the kill files are created and the commands end.
 """
 
 from __future__ import annotations
@@ -43,7 +46,6 @@ class Executor(Protocol):
         container: str,
         command: list[str],
         timeout: float,
-        on_stdout: Callable[[bytes], None] | None = None,
     ) -> ExecResult:
         """Run ``command``; raise ExecError when it fails."""
 
@@ -111,9 +113,62 @@ def runnable(pods: Iterable[Mapping[str, Any]]) -> list[str]:
     return sorted(names)
 
 
-def wait_command(marker: str, done_file: str) -> str:
-    """What ``${WAIT_CMD}`` becomes: say ``marker``, then wait until ``done_file`` exists."""
-    return f"sh -c 'echo {marker}; while [ ! -e {done_file} ]; do sleep 1; done; rm -f {done_file}'"
+@dataclass(frozen=True)
+class WaitScript:
+    """The files of one background command in its container (Stork's layout, under /tmp)."""
+
+    token: str
+    directory: str = "/tmp"  # noqa: S108 - in the application's container, as Stork does
+
+    @property
+    def script(self) -> str:
+        """What ``${WAIT_CMD}`` becomes."""
+        return f"{self.directory}/wait-{self.token}.sh"
+
+    @property
+    def status_file(self) -> str:
+        """Exists once the command reached its ``${WAIT_CMD}``."""
+        return f"{self.directory}/stork-cmd-done-{self.token}"
+
+    @property
+    def kill_file(self) -> str:
+        """Created to let the command go on (and end)."""
+        return f"{self.directory}/killme-{self.token}"
+
+    def create_command(self) -> str:
+        """The shell command that writes the wait script into the container."""
+        body = f"touch {self.status_file} && while [ ! -f {self.kill_file} ]; do sleep 1; done"
+        return (
+            f"rm -f {self.status_file} {self.kill_file} && echo '{body}' > {self.script}"
+            f" && chmod +x {self.script}"
+        )
+
+    def command(self, value: str) -> str:
+        """``value`` with every ``${WAIT_CMD}`` replaced by the script's path."""
+        return value.replace(WAIT_CMD, self.script)
+
+    def started_command(self) -> str:
+        """Succeeds once the command is waiting."""
+        return f"test -e {self.status_file}"
+
+    def release_command(self) -> str:
+        """Lets the command go on."""
+        return f"touch {self.kill_file}"
+
+    def cleanup_command(self) -> str:
+        """Removes the files (after the command ended)."""
+        return f"rm -f {self.script} {self.status_file} {self.kill_file}"
+
+
+@dataclass(frozen=True)
+class Running:
+    """One background command and where it runs."""
+
+    namespace: str
+    pod: str
+    container: str
+    wait: WaitScript
+    task: asyncio.Task[ExecResult]
 
 
 @dataclass
@@ -121,21 +176,23 @@ class Background:
     """Background commands started by a pre-exec rule, released by :meth:`stop`."""
 
     executor: Executor
-    running: list[tuple[str, str, str, str, asyncio.Task[ExecResult]]] = field(default_factory=list)
+    running: list[Running] = field(default_factory=list)
+
+    async def _sh(self, r: Running, command: str) -> None:
+        with contextlib.suppress(ExecError):
+            await self.executor.run(r.namespace, r.pod, r.container, ["sh", "-c", command], 30)
 
     async def stop(self) -> None:
         """Release every wait and let the commands end (a bounded wait; then cancelled)."""
-        for namespace, pod, container, done_file, _ in self.running:
-            with contextlib.suppress(ExecError):
-                await self.executor.run(
-                    namespace, pod, container, ["sh", "-c", f"touch {done_file}"], 30
-                )
-        for *_, task in self.running:
+        for r in self.running:
+            await self._sh(r, r.wait.release_command())
+        for r in self.running:
             try:
                 async with asyncio.timeout(30):
-                    await task
+                    await r.task
             except (TimeoutError, ExecError, asyncio.CancelledError):
-                task.cancel()
+                r.task.cancel()
+            await self._sh(r, r.wait.cleanup_command())
         self.running.clear()
 
 
@@ -148,6 +205,10 @@ class RuleRunner:
     tries: int = COMMAND_TRIES
     retry_seconds: float = RETRY_SECONDS
     timeout: float = COMMAND_TIMEOUT
+    #: Seconds between two checks of a background command's status file.
+    poll_seconds: float = 1.0
+    #: Where the wait scripts go in the containers.
+    scratch: str = "/tmp"  # noqa: S108 - in the application's container, as Stork does
 
     async def run(self, items: list[Item], namespaces: Iterable[str]) -> Background:
         """Run every item in every namespace; the background commands keep running."""
@@ -192,33 +253,42 @@ class RuleRunner:
     async def _start_one(
         self, background: Background, namespace: str, pod: str, item: Item, action: Action
     ) -> None:
-        token = uuid.uuid4().hex[:12]
-        marker = f"stork-rule-started-{token}".encode()
-        done_file = f"/tmp/stork-rule-done-{token}"  # noqa: S108 - in the application's container
-        started = asyncio.Event()
-        seen = bytearray()
+        def failed(reason: object) -> RuleError:
+            return RuleError(
+                f"command: {action.value} failed in pod: [{namespace}] {pod} due to: {reason}"
+            )
 
-        def on_stdout(chunk: bytes) -> None:
-            seen.extend(chunk)
-            if marker in seen:
-                started.set()
-
-        command = action.value.replace(WAIT_CMD, wait_command(marker.decode(), done_file))
+        if WAIT_CMD not in action.value:
+            raise failed(f"given command: {action.value} needs to have {WAIT_CMD} placeholder")
+        wait = WaitScript(uuid.uuid4().hex[:12], self.scratch)
+        run = self.executor.run
+        try:
+            await run(namespace, pod, item.container, ["sh", "-c", wait.create_command()], 60)
+        except ExecError as e:
+            raise failed(f"failed to create wait script in pod: {e}") from e
         task = asyncio.create_task(
-            self.executor.run(
-                namespace, pod, item.container, ["sh", "-c", command], self.timeout, on_stdout
+            run(
+                namespace,
+                pod,
+                item.container,
+                ["sh", "-c", wait.command(action.value)],
+                self.timeout,
             )
         )
-        background.running.append((namespace, pod, item.container, done_file, task))
-        waiter = asyncio.create_task(started.wait())
-        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-        waiter.cancel()
-        if started.is_set():
-            return
-        try:
-            task.result()
-        except ExecError as e:
-            raise RuleError(
-                f"command: {action.value} failed in pod: [{namespace}] {pod} due to: {e}"
-            ) from e
-        # Finished without ever waiting (no ${WAIT_CMD}): it ran in full, nothing to hold.
+        background.running.append(Running(namespace, pod, item.container, wait, task))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        while loop.time() < deadline:
+            if task.done():
+                try:
+                    task.result()
+                except ExecError as e:
+                    raise failed(e) from e
+                return  # it ended without waiting: nothing to hold
+            try:
+                await run(namespace, pod, item.container, ["sh", "-c", wait.started_command()], 30)
+                return  # waiting at its ${WAIT_CMD}: held until Background.stop()
+            except ExecError:
+                pass  # not there yet
+            await asyncio.sleep(self.poll_seconds)
+        raise failed(f"did not reach {WAIT_CMD} within {self.timeout:.0f}s")

@@ -10,12 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from lightkube import AsyncClient
-
-from stork.runtime.informer import Informer, ObjectKey
+from stork.runtime.informer import Informer, InformerFactory, ObjectKey, object_key
 from stork.runtime.leader import LeaderElector
 from stork.runtime.logs import about, reconciling
 from stork.runtime.workqueue import QueueShutDownError, WorkQueue
@@ -43,28 +41,31 @@ class Reconciler(Protocol):
         """Bring the world in line with ``obj``; return seconds until the next look, or None."""
 
 
-Mapper = Callable[[ObjectKey, dict[str, Any] | None], list[ObjectKey]]
-"""Maps a change of a watched object to the keys of the reconciler's objects it concerns."""
+Mapper = Callable[[ObjectKey, dict[str, Any]], list[ObjectKey]]
+"""Maps a change of a watched object to the keys of the reconciler's objects it concerns; it
+is given the object as it is now, or as it was last seen when it was deleted."""
 
 
 class Controller:
     """One reconciler with its informer, queue and workers, plus optional secondary watches.
 
-    Informers and workers run separately: every replica keeps its caches warm (readiness,
-    metrics, fast hand-over), only the leader runs workers.
+    The informers come from a factory shared by every controller (one per kind) and run
+    separately from the workers: every replica keeps its caches warm (readiness, metrics, fast
+    hand-over), only the leader runs workers.
     """
 
     def __init__(
         self,
-        client: AsyncClient,
+        informers: InformerFactory,
         reconciler: Reconciler,
         workers: int = 4,
         metrics: ControllerMetrics | None = None,
     ) -> None:
         self.reconciler = reconciler
         self.queue: WorkQueue[ObjectKey] = WorkQueue()
-        self.informer = Informer(client, reconciler.resource, self.queue.add)
-        self._client = client
+        self.informer = informers.informer(reconciler.resource)
+        self.informer.handlers.append(self.queue.add)
+        self._factory = informers
         self._secondary: list[Informer] = []
         self._workers = workers
         self._metrics = metrics
@@ -76,33 +77,30 @@ class Controller:
         """The primary informer, then the secondary ones."""
         return [self.informer, *self._secondary]
 
-    def watch(
-        self, resource: Any, mapper: Mapper, fields: Mapping[str, str] | None = None
-    ) -> Informer:
-        """Also watch ``resource`` (those ``fields`` select); each change enqueues the keys
-        ``mapper`` returns."""
+    def watch(self, resource: Any, mapper: Mapper, field_selector: str | None = None) -> Informer:
+        """Also watch ``resource`` (the objects ``field_selector`` matches, when given); each
+        change enqueues the keys ``mapper`` returns."""
+        informer = self._factory.informer(resource, field_selector)
 
-        def on_change(key: ObjectKey) -> None:
-            for target in mapper(key, informer.get(key)):
-                self.queue.add(target)
+        def on_change(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+            # A deletion is mapped by the object as last seen: the cache no longer has it,
+            # and its labels or annotations are what name the owner to wake.
+            obj = new if new is not None else old
+            if obj is not None:
+                for target in mapper(object_key(obj), obj):
+                    self.queue.add(target)
 
-        informer = Informer(self._client, resource, on_change, fields)
+        informer.observers.append(on_change)
         self._secondary.append(informer)
         return informer
 
-    def every_key(self, _key: ObjectKey, _obj: dict[str, Any] | None) -> list[ObjectKey]:
+    def every_key(self, _key: ObjectKey, _obj: dict[str, Any]) -> list[ObjectKey]:
         """A mapper that wakes every object of this controller (for rare, shared changes)."""
         return self.informer.keys()
 
     def synced(self) -> bool:
-        """True once every informer has listed its kind (its watch is established)."""
+        """True while every informer of this controller is listed and watching."""
         return all(i.synced.is_set() for i in self.informers)
-
-    async def run_informers(self) -> None:
-        """List and watch every informer until cancelled."""
-        async with asyncio.TaskGroup() as group:
-            for informer in self.informers:
-                group.create_task(informer.run(), name=f"{self.reconciler.name}-{informer.kind}")
 
     async def run_workers(self) -> None:
         """Once synced, reconcile every cached key, then changes, until cancelled."""
@@ -119,16 +117,6 @@ class Controller:
         async with asyncio.TaskGroup() as group:
             for i in range(self._workers):
                 group.create_task(self._work(), name=f"{self.reconciler.name}-worker-{i}")
-
-    async def run(self) -> None:
-        """Run informers and workers until cancelled (without leader election)."""
-        informers = asyncio.create_task(self.run_informers())
-        try:
-            await self.run_workers()
-        finally:
-            informers.cancel()
-            await asyncio.gather(informers, return_exceptions=True)
-            await self.queue.shut_down()
 
     async def _work(self) -> None:
         name = self.reconciler.name
@@ -172,9 +160,12 @@ class Controller:
 
 
 async def run_controllers(
-    controllers: list[Controller], stop: asyncio.Event, elector: LeaderElector | None = None
+    informers: InformerFactory,
+    controllers: list[Controller],
+    stop: asyncio.Event,
+    elector: LeaderElector | None = None,
 ) -> None:
-    """Run every controller until ``stop`` is set, then cancel them cleanly.
+    """Run the informers and every controller until ``stop`` is set, then cancel them cleanly.
 
     Informers run throughout; workers run only while ``elector`` holds the lease (always
     without an elector). On ``stop`` the workers are cancelled first (an in-flight Migration
@@ -186,28 +177,24 @@ async def run_controllers(
             for c in controllers:
                 group.create_task(c.run_workers(), name=f"{c.reconciler.name}-workers")
 
-    informers = [
-        asyncio.create_task(c.run_informers(), name=f"{c.reconciler.name}-informers")
-        for c in controllers
-    ]
+    watching = asyncio.create_task(informers.run(), name="informers")
     if elector is None:
         main = asyncio.create_task(work(), name="workers")
     else:
         main = asyncio.create_task(elector.run(work, stop), name="leader-election")
     stopper = asyncio.create_task(stop.wait())
     try:
-        await asyncio.wait([main, *informers, stopper], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([main, watching, stopper], return_when=asyncio.FIRST_COMPLETED)
     finally:
         if elector is None or main.done():
             main.cancel()
         stop.set()  # lets the elector cancel the workers and release the lease
         results = list(await asyncio.gather(main, return_exceptions=True))
-        for task in informers:
-            task.cancel()
-        results += await asyncio.gather(*informers, return_exceptions=True)
+        watching.cancel()
+        results += await asyncio.gather(watching, return_exceptions=True)
         stopper.cancel()
         for c in controllers:
             await c.queue.shut_down()
-    for task, result in zip([main, *informers], results, strict=True):
+    for task, result in zip([main, watching], results, strict=True):
         if isinstance(result, Exception):
             raise RuntimeError(f"{task.get_name()} stopped: {result}") from result

@@ -244,7 +244,7 @@ class LeaderElector:
             if e.status.code not in (404, 409):
                 log.warning("lease %s/%s: %s", self.namespace, self.name, e.status.message)
             return False
-        except Exception as e:  # the API can fail in many ways; the next retry decides
+        except Exception as e:  # noqa: BLE001 - the API can fail in many ways; the next try decides
             log.warning("lease %s/%s: %s: %s", self.namespace, self.name, type(e).__name__, e)
             return False
 
@@ -272,6 +272,6 @@ class LeaderElector:
         try:
             await self.client.replace(lease)
             log.info("released the lease %s/%s", self.namespace, self.name)
-        except Exception as e:  # best effort: otherwise it expires
+        except Exception as e:  # noqa: BLE001 - best effort: otherwise the lease expires
             log.warning("could not release the lease: %s: %s", type(e).__name__, e)
         self._lease = None

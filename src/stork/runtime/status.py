@@ -1,4 +1,4 @@
-"""Writing our objects' status through the status subresource (a JSON merge patch)."""
+"""Writing our objects' status (a JSON merge patch)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,15 @@ from stork.runtime.informer import ObjectKey
 
 
 async def merge_status(
-    client: AsyncClient, resource: Any, key: ObjectKey, status: dict[str, Any]
+    client: AsyncClient, target: Any, key: ObjectKey, status: dict[str, Any]
 ) -> None:
-    """Merge ``status`` into the object's status (keys set to None are removed)."""
+    """Merge ``status`` into the object's status (keys set to None are removed).
+
+    ``target`` is where the kind's status is written: its ``Status`` subresource class, or the
+    resource itself for a kind without the subresource.
+    """
     await client.patch(
-        resource.Status,
+        target,
         key[1],
         {"status": status},
         namespace=key[0] or None,

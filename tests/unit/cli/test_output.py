@@ -124,9 +124,10 @@ def test_yaml_like_go() -> None:
 
 
 def test_json_like_go() -> None:
+    # keys in the order given (goshape orders them as Go's structs; maps come sorted)
     text = to_json({"b": "<a & b>", "a": [1], "c": "é"})
     assert text == (
-        '{\n    "a": [\n        1\n    ],\n    "b": "\\u003ca \\u0026 b\\u003e",\n    "c": "é"\n}\n'
+        '{\n    "b": "\\u003ca \\u0026 b\\u003e",\n    "a": [\n        1\n    ],\n    "c": "é"\n}\n'
     )
     assert json.loads(text)["b"] == "<a & b>"
 
@@ -135,21 +136,38 @@ def _obj(name: str) -> dict[str, object]:
     return {
         "kind": "ClusterPair",
         "metadata": {"name": name, "managedFields": [{"manager": "kubectl"}]},
+        "status": {"conditions": []},
     }
 
 
-def test_one_object_as_is_several_as_a_list() -> None:
-    assert as_document([_obj("a")]) == {"kind": "ClusterPair", "metadata": {"name": "a"}}
-    several = as_document([_obj("a"), _obj("b")])
-    assert several == {
-        "apiVersion": "v1",
-        "items": [
-            {"kind": "ClusterPair", "metadata": {"name": "a"}},
-            {"kind": "ClusterPair", "metadata": {"name": "b"}},
-        ],
-        "kind": "List",
-        "metadata": {"resourceVersion": ""},
-    }
+def test_always_a_list_as_stork_prints_it() -> None:
+    one = as_document([_obj("a")])
+    assert list(one) == ["kind", "apiVersion", "metadata", "items"]
+    assert (one["kind"], one["apiVersion"], one["metadata"]) == ("List", "v1", {})
+    assert one["items"] == [
+        {
+            "kind": "ClusterPair",
+            "metadata": {"name": "a", "creationTimestamp": None},  # managed fields hidden
+            "spec": {
+                "config": {
+                    "preferences": {},
+                    "clusters": None,
+                    "users": None,
+                    "contexts": None,
+                    "current-context": "",
+                },
+                "options": None,
+                "platformOptions": {},
+            },
+            "status": {
+                "schedulerStatus": "",
+                "storageStatus": "",
+                "remoteStorageId": "",
+                "conditions": [],  # ours: kept after Stork's fields
+            },
+        }
+    ]
+    assert len(as_document([_obj("a"), _obj("b")])["items"]) == 2
     assert as_document([])["items"] == []
 
 

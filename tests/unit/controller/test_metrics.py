@@ -21,6 +21,7 @@ from stork.controller.metrics import (
     rpo_breached,
     schedule_lag,
 )
+from stork.kube.stack import MeteredTransport
 from stork.runtime.health import HttpServer, check_handler, metrics_handler, parse_bind_address
 from stork.runtime.workqueue import WorkQueue
 
@@ -257,7 +258,7 @@ def test_reconciles_are_counted() -> None:
     )
 
 
-# -- HTTP: the response hook and the probe/metrics server -----------------------------------------
+# -- HTTP: the transport's metering hooks and the probe/metrics server -----------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -291,8 +292,12 @@ def test_server_and_request_counting_hook() -> None:
         )
         host, port = await server.start("127.0.0.1", 0)
         try:
-            async with httpx2.AsyncClient(base_url=f"http://{host}:{port}") as http:
-                metrics.instrument(http, "source")
+            hooks = metrics.request_hooks("source")
+            assert hooks.response is not None
+            metered = MeteredTransport(httpx2.AsyncHTTPTransport(), hooks.response)
+            async with httpx2.AsyncClient(
+                base_url=f"http://{host}:{port}", transport=metered
+            ) as http:
                 assert (await http.get("/readyz")).status_code == 503
                 ready["ok"] = True
                 answer = await http.get("/readyz")
@@ -302,7 +307,11 @@ def test_server_and_request_counting_hook() -> None:
                 page = await http.get("/metrics")
                 assert page.headers["content-type"].startswith("text/plain")
                 assert "stork_api_requests_total" in page.text
-            metrics.retry_counter("dest")(httpx2.Response(429))
+            retried = metrics.request_hooks("dest").retry
+            assert retried is not None
+            request = httpx2.Request("GET", "https://127.0.0.1:1/api")
+            retried(request, httpx2.Response(429), None)
+            retried(request, None, httpx2.ConnectError("refused"))
             return samples(metrics)
         finally:
             await server.close()
@@ -322,6 +331,8 @@ def test_server_and_request_counting_hook() -> None:
     assert req("GET", "404") == 1
     assert req("POST", "405") == 1
     assert got[("stork_api_request_retries_total", (("cluster", "dest"), ("code", "429")))] == 1
+    retries = ("stork_api_request_retries_total", (("cluster", "dest"), ("code", "ConnectError")))
+    assert got[retries] == 1
 
 
 def test_work_queues_are_reported_by_controller_name() -> None:

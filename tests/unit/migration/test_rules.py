@@ -10,12 +10,13 @@ import asyncio
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from stork.kube.podexec import ExecError, ExecResult, exec_path, status_error
-from stork.migration.rules import RuleError, RuleRunner, parse_rule, runnable
+from stork.kube.podexec import ExecError, ExecResult
+from stork.migration.rules import Item, RuleError, RuleRunner, parse_rule, runnable
 
 
 def rule(*items: dict[str, Any], name: str = "r") -> dict[str, Any]:
@@ -58,7 +59,6 @@ class FakeRuntime:
 
     fail: dict[tuple[str, str], int] = field(default_factory=dict)
     calls: list[tuple[str, str, str, str]] = field(default_factory=list)
-    files: set[str] = field(default_factory=set)
 
     async def run(
         self,
@@ -67,7 +67,6 @@ class FakeRuntime:
         container: str,
         command: list[str],
         timeout: float,
-        on_stdout: Callable[[bytes], None] | None = None,
     ) -> ExecResult:
         script = command[-1]
         self.calls.append((namespace, pod, container, script))
@@ -75,15 +74,6 @@ class FakeRuntime:
         if left:
             self.fail[(pod, script)] = left - 1
             raise ExecError("command terminated with non-zero exit code (exit code 1)")
-        touched = re.search(r"touch (\S+)", script)
-        if touched:
-            self.files.add(touched.group(1))
-        waited = re.search(r"echo (stork-rule-started-\w+); while \[ ! -e (\S+) \]", script)
-        if waited:
-            assert on_stdout is not None
-            on_stdout(waited.group(1).encode() + b"\n")
-            while waited.group(2) not in self.files:
-                await asyncio.sleep(0)
         return ExecResult("", "")
 
 
@@ -147,52 +137,109 @@ def test_a_command_is_retried_then_fails_with_storks_message() -> None:
     assert len(broken.calls) == 3
 
 
-def test_background_commands_hold_until_stopped() -> None:
-    runtime = FakeRuntime()
+@dataclass
+class LocalShell:
+    """A container stand-in that really runs each command with /bin/sh (and records it)."""
+
+    env: dict[str, str]
+    calls: list[str] = field(default_factory=list)
+
+    async def run(
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        command: list[str],
+        timeout: float,
+    ) -> ExecResult:
+        self.calls.append(command[-1])
+        proc = await asyncio.create_subprocess_exec(
+            *command, env=self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        if proc.returncode:
+            raise ExecError(f"exit code {proc.returncode}: {err.decode().strip()}")
+        return ExecResult(out.decode(), err.decode())
+
+
+MYSQL_STUB = r"""#!/bin/sh
+# Stands in for mysql -Bse '<statements>': records them, runs each `system <cmd>` in a shell.
+while [ $# -gt 0 ]; do case "$1" in -Bse) shift; statements="$1";; esac; shift; done
+printf '%s\n' "$statements" > "$LOG/statements"
+echo locked > "$LOG/state"
+printf '%s' "$statements" | tr ';' '\n' | while read -r statement; do
+  case "$statement" in system\ *) sh -c "${statement#system }";; esac
+done
+echo unlocked > "$LOG/state"
+"""
+
+
+def test_storks_documented_background_form_is_held_until_released(tmp_path: Path) -> None:
+    """The generated text runs in a real shell: the mysql example's quoting survives, the
+    command is held at its ${WAIT_CMD} until stop(), and then ends."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "mysql").write_text(MYSQL_STUB)
+    (bin_dir / "mysql").chmod(0o755)
+    log = tmp_path / "log"
+    log.mkdir()
+    scratch = tmp_path / "container-tmp"
+    scratch.mkdir()
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "LOG": str(log), "MYSQL_ROOT_PASSWORD": "pw"}
+    shell = LocalShell(env)
+    value = "mysql --user=root --password=$MYSQL_ROOT_PASSWORD -Bse 'flush tables with read lock;system ${WAIT_CMD};'"
     items = parse_rule(
         rule(
             {
                 "podSelector": {"app": "db"},
-                "actions": [{"type": "command", "value": "lock; ${WAIT_CMD}", "background": True}],
+                "actions": [{"type": "command", "value": value, "background": True}],
             }
         ),
         post=False,
     )
-
-    async def scenario() -> tuple[bool, bool]:
-        background = await RuleRunner(runtime, pods_of([pod("db-0", app="db")])).run(items, ["ns"])
-        held = not background.running[0][4].done()
-        await background.stop()
-        return held, background.running == []
-
-    held, released = asyncio.run(scenario())
-    assert held
-    assert released
-    assert runtime.calls[0][3].startswith("lock; sh -c 'echo stork-rule-started-")
-    assert runtime.calls[1][3].startswith("touch /tmp/stork-rule-done-")
-
-
-def test_exec_request_and_status() -> None:
-    assert exec_path("ns", "p", "c", ["sh", "-c", "echo a&b"]) == (
-        "/api/v1/namespaces/ns/pods/p/exec?command=sh&command=-c&command=echo+a%26b"
-        "&stdout=true&stderr=true&container=c"
+    runner = RuleRunner(
+        shell, pods_of([pod("db-0", app="db")]), scratch=str(scratch), poll_seconds=0.05
     )
-    assert "container" not in exec_path("ns", "p", "", ["true"])
-    assert status_error({"status": "Success"}) is None
-    failure = {
-        "status": "Failure",
-        "message": "command terminated with non-zero exit code: exit status 3",
-        "reason": "NonZeroExitCode",
-        "details": {"causes": [{"reason": "ExitCode", "message": "3"}]},
-    }
-    assert status_error(failure) == "command terminated with non-zero exit code: exit status 3"
-    assert (
-        status_error(
-            {
-                "status": "Failure",
-                "reason": "InternalError",
-                "details": {"causes": [{"reason": "ExitCode", "message": "2"}]},
-            }
+
+    async def scenario() -> tuple[str, str]:
+        background = await runner.run(items, ["ns"])
+        held = (log / "state").read_text().strip()
+        assert not background.running[0].task.done()
+        await background.stop()
+        return held, (log / "state").read_text().strip()
+
+    held, after = asyncio.run(scenario())
+    assert (held, after) == ("locked", "unlocked")
+    assert list(scratch.iterdir()) == []  # script, status and kill files cleaned up
+    statements = (log / "statements").read_text().strip()
+    assert statements.startswith("flush tables with read lock;system ")
+    assert statements.endswith(".sh;")
+    assert " " not in statements.split("system ")[1]  # one path, as Stork substitutes
+
+
+def test_a_background_command_without_wait_cmd_is_refused_and_a_failure_reported(
+    tmp_path: Path,
+) -> None:
+    shell = LocalShell({"PATH": "/usr/bin:/bin"})
+    runner = RuleRunner(
+        shell, pods_of([pod("db-0", app="db")]), scratch=str(tmp_path), poll_seconds=0.05
+    )
+
+    def background(value: str) -> list[Item]:
+        return parse_rule(
+            rule(
+                {
+                    "podSelector": {"app": "db"},
+                    "actions": [{"type": "command", "value": value, "background": True}],
+                }
+            ),
+            post=False,
         )
-        == "InternalError (exit code 2)"
+
+    with pytest.raises(RuleError, match=r"needs to have \$\{WAIT_CMD\} placeholder"):
+        asyncio.run(runner.run(background("echo no wait"), ["ns"]))
+    with pytest.raises(RuleError) as failed:
+        asyncio.run(runner.run(background("exit 3; ${WAIT_CMD}"), ["ns"]))
+    assert str(failed.value).startswith(
+        "command: exit 3; ${WAIT_CMD} failed in pod: [ns] db-0 due to: exit code 3"
     )

@@ -7,9 +7,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import httpx2
+
 from stork.kube.resources import MigrationResource
+from stork.kube.rest import Rest
 from stork.runtime.controller import Controller
-from stork.runtime.informer import ObjectKey
+from stork.runtime.informer import InformerFactory, ObjectKey
 
 
 class Blocking:
@@ -35,7 +38,7 @@ class Blocking:
 def test_cancelled_worker_requeues_its_key_for_the_next_term() -> None:
     async def scenario() -> Blocking:
         reconciler = Blocking()
-        controller = Controller(None, reconciler, workers=1)  # type: ignore[arg-type]
+        controller = Controller(InformerFactory(Rest(httpx2.AsyncClient())), reconciler, workers=1)
         controller.informer.synced.set()
         controller.queue.add(("ns", "m"))
 
