@@ -73,6 +73,13 @@ def _time_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     help="Objects applied to a destination at once.",
 )
 @click.option(
+    "--concurrent-migrations",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Migrations run at once (of different schedules): a long one holds no other.",
+)
+@click.option(
     "--rule-command-tries",
     type=click.IntRange(min=1),
     default=12,
@@ -181,6 +188,7 @@ def run(
     pair_check_interval: float,
     admin_namespace: str,
     migration_concurrency: int,
+    concurrent_migrations: int,
     rule_command_tries: int,
     migration_retry_seconds: float,
     leader_elect: bool,
@@ -211,6 +219,7 @@ def run(
         pair_check_interval=pair_check_interval,
         admin_namespace=admin_namespace,
         migration_concurrency=migration_concurrency,
+        concurrent_migrations=concurrent_migrations,
         rule_command_tries=rule_command_tries,
         migration_retry_seconds=migration_retry_seconds,
         leader_elect=leader_elect,

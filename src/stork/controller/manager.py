@@ -73,6 +73,8 @@ class ControllerOptions:
     pair_check_interval: float = 60.0
     admin_namespace: str = "kube-system"
     migration_concurrency: int = 16
+    #: Migrations run at once (the Migration controller's workers).
+    concurrent_migrations: int = 4
     rule_command_tries: int = COMMAND_TRIES
     migration_retry_seconds: float = 300.0
     leader_elect: bool = True
@@ -195,6 +197,7 @@ def wire(
             retry_seconds=options.migration_retry_seconds,
         ),
         pod_exec=PodExec(client),
+        metrics=metrics,
     )
     schedules = Controller(
         informers,
@@ -205,6 +208,7 @@ def wire(
             destinations,
             zone(options.time_zone),
             remote_check_seconds=options.pair_check_interval,
+            on_trigger=metrics.trigger_delay.observe,
         ),
         metrics=metrics,
     )
@@ -212,7 +216,9 @@ def wire(
     cluster_policies = schedules.watch(SchedulePolicyResource, schedules.every_key)
     namespaced_policies = schedules.watch(NamespacedSchedulePolicyResource, schedules.every_key)
     schedules.watch(ClusterPairResource, schedules.every_key)
-    migration_controller = Controller(informers, migrations, metrics=metrics)
+    migration_controller = Controller(
+        informers, migrations, workers=options.concurrent_migrations, metrics=metrics
+    )
     migration_controller.informer.observers.append(metrics.migration_changed)
     pairs = Controller(
         informers,

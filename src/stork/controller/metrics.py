@@ -36,6 +36,7 @@ from stork.schedule.rpo import (
 )
 
 _STATUSES = ("Pending", "InProgress", "Successful", "PartialSuccess", "Failed")
+_TRIGGER_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, float("inf"))
 _DURATION_BUCKETS = (1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, float("inf"))
 
 
@@ -210,6 +211,18 @@ class Metrics:
             ["result"],
             registry=r,
         )
+        self.trigger_delay = Histogram(
+            "stork_migrationschedule_trigger_delay_seconds",
+            "From the moment a schedule is due (and its previous run over) to its Migration.",
+            registry=r,
+            buckets=_TRIGGER_BUCKETS,
+        )
+        self.drifted_resources = Counter(
+            "stork_migration_drifted_resources",
+            "Destination copies found edited there since the last migration, and applied again.",
+            ["kind"],
+            registry=r,
+        )
         self.api_requests = Counter(
             "stork_api_requests",
             "Kubernetes API requests by cluster, method and HTTP status code.",
@@ -285,6 +298,11 @@ class Metrics:
         """Count one reconcile and its duration."""
         self.reconciles.labels(controller, result).inc()
         self.reconcile_time.labels(controller).observe(seconds)
+
+    def drifted(self, by_kind: Mapping[str, int]) -> None:
+        """Count the drifted destination copies of one migration (see migration.memo)."""
+        for kind, count in by_kind.items():
+            self.drifted_resources.labels(kind).inc(count)
 
     def migration_changed(self, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         """Informer hook: observe a Migration that just reached its Final stage (leader only)."""

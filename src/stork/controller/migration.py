@@ -33,6 +33,7 @@ from stork.api.constants import (
 )
 from stork.api.timestamps import format_time
 from stork.controller.clients import DestinationClients
+from stork.controller.metrics import Metrics
 from stork.controller.migrationstatus import MigrationStatusWriter
 from stork.controller.registrations import load_suspend_rules
 from stork.controller.resourcetransformation import TransformNotReady, load_transforms
@@ -131,6 +132,7 @@ class MigrationReconciler:
         destinations: DestinationClients,
         settings: MigrationSettings | None = None,
         pod_exec: Executor | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._client = client
         self._events = events
@@ -138,6 +140,7 @@ class MigrationReconciler:
         self._destinations = destinations
         self.settings = settings or MigrationSettings()
         self._pod_exec = pod_exec
+        self._metrics = metrics
         self._status = MigrationStatusWriter(source, events)
         self._memo = TransformMemo()
         #: When each migration's destination first failed to answer (monotonic), and how
@@ -396,7 +399,7 @@ class MigrationReconciler:
                 job,
                 inputs=TransformInputs(await load_suspend_rules(self._source), transforms, live),
             )
-            return await migrate(self._source, destination, job, progress.add, self._memo)
+            result = await migrate(self._source, destination, job, progress.add, self._memo)
         except (MigrationError, PairConfigError) as e:
             raise _Stop(f"Error migrating resources: {e}", done=progress.done) from e
         except (DestinationUnreachable, RestError, ApiError, httpx2.TransportError) as e:
@@ -408,6 +411,9 @@ class MigrationReconciler:
                         f"{reason}; retrying in {delay:.0f}s", fail=False, requeue=delay
                     ) from e
             raise _Stop(reason, done=progress.done) from e
+        if self._metrics is not None:
+            self._metrics.drifted(result.drifted)
+        return result
 
     def _retry_delay(self, key: ObjectKey) -> float | None:
         """Seconds until the next try of the Applications stage, None once the budget is spent."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -79,6 +79,22 @@ def prune_items(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
     return items, []
 
 
+def _due_at(
+    obj: dict[str, Any],
+    items: dict[str, list[dict[str, Any]]],
+    policy_type: str,
+    occurrence: dt.datetime,
+) -> dt.datetime:
+    """When a run became due: its occurrence (an interval schedule that never ran: its
+    creation), or when the schedule's previous run ended, if later (no run starts while one
+    is going)."""
+    due = occurrence
+    if policy_type == "Interval" and not items[policy_type]:
+        due = parse_time((obj.get("metadata") or {}).get("creationTimestamp")) or occurrence
+    finished = [parse_time(i.get("finishTimestamp")) for t in POLICY_TYPES for i in items[t]]
+    return max([due, *(f for f in finished if f is not None)])
+
+
 class MigrationScheduleReconciler:
     """Creates, follows and prunes the Migrations of every schedule."""
 
@@ -93,6 +109,7 @@ class MigrationScheduleReconciler:
         destinations: DestinationClients,
         default_tz: dt.tzinfo | None = None,
         remote_check_seconds: float = 60.0,
+        on_trigger: Callable[[float], None] | None = None,
     ) -> None:
         self._client = client
         self._events = events
@@ -102,6 +119,8 @@ class MigrationScheduleReconciler:
         #: How often an autoSuspend schedule looks at its destination copy (the pair check
         #: interval): an activation there suspends it within that time, not at its next run.
         self.remote_check_seconds = remote_check_seconds
+        #: Called with each trigger's delay (seconds from due to the Migration's creation).
+        self._on_trigger = on_trigger
 
     # -- mapping of secondary watches ---------------------------------------------------------
 
@@ -197,6 +216,7 @@ class MigrationScheduleReconciler:
                 return RETRY_SECONDS
             if due:
                 occurrence = self._occurrence(policy, obj, items, due, now)
+                due_at = _due_at(obj, items, due, occurrence)
                 name = migration_name(key[1], due, occurrence.astimezone(self._tz))
                 items[due].append(
                     {
@@ -225,6 +245,8 @@ class MigrationScheduleReconciler:
                     )
                     return RETRY_SECONDS
                 log.info("schedule %s/%s: started %s", key[0], key[1], name)
+                if self._on_trigger is not None:
+                    self._on_trigger(max(0.0, (self._clock.now() - due_at).total_seconds()))
                 return self._watch_remote(obj, None)  # and woken when the migration changes
         else:
             await self._save(key, items, changed)

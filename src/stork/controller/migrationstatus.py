@@ -167,6 +167,8 @@ class MigrationStatusWriter:
                 "not migrated, the controller may not list them on the source: "
                 + ", ".join(result.forbidden),
             )
+        if result.drifted:
+            await self._events.record(obj, WARNING, "Drifted", drift_message(result))
         for ns in result.skipped_namespaces:
             await self._events.record(
                 obj,
@@ -222,6 +224,19 @@ class MigrationStatusWriter:
                 await self._events.record(
                     obj, kind, reason, f"{len(items) - EVENTS_MAX} {rest} (see status.resources)"
                 )
+
+
+def drift_message(result: Result) -> str:
+    """The event of destination copies that were edited there and applied again."""
+    total = sum(result.drifted.values())
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(result.drifted.items()))
+    editors = ", ".join(
+        f"{name} ({n})" for name, n in sorted(result.drift_editors.items(), key=lambda i: -i[1])
+    )
+    return (
+        f"{total} resources were changed on the destination since the last migration and"
+        f" were applied again ({kinds}); edited by: {editors or 'unknown'}"
+    )
 
 
 def _elapsed(obj: dict[str, Any], now: dt.datetime) -> float | None:

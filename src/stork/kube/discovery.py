@@ -49,8 +49,49 @@ def _types(doc: dict[str, Any], group: str, version: str) -> list[ResourceType]:
 _METADATA_ONLY = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
 
 
+_AGGREGATED = (
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+)
+
+
+def _aggregated_types(doc: dict[str, Any]) -> list[ResourceType]:
+    """The types of an APIGroupDiscoveryList: each group's first (preferred) version that is
+    not stale (a stale one is an aggregated API that does not answer)."""
+    out = []
+    for item in doc.get("items") or []:
+        group = str((item.get("metadata") or {}).get("name") or "")
+        versions = [v for v in item.get("versions") or [] if v.get("freshness") != "Stale"]
+        if not versions:
+            continue
+        version = versions[0]
+        for r in version.get("resources") or []:
+            if not set(r.get("verbs") or []) >= _NEEDED_VERBS:
+                continue
+            kind = str((r.get("responseKind") or {}).get("kind") or "")
+            name = str(r.get("resource") or "")
+            if kind and name:
+                scope = r.get("scope") == "Namespaced"
+                out.append(ResourceType(group, str(version["version"]), kind, name, scope))
+    return out
+
+
 async def discover(http: httpx2.AsyncClient) -> list[ResourceType]:
-    """Preferred versions of every group; resources with list, create, get and delete."""
+    """Preferred versions of every group; resources with list, create, get and delete.
+
+    Two requests with aggregated discovery (Kubernetes 1.30 and later); else one per group.
+    """
+    core, groups = await asyncio.gather(
+        http.get("/api", headers={"Accept": _AGGREGATED}),
+        http.get("/apis", headers={"Accept": _AGGREGATED}),
+    )
+    core.raise_for_status()
+    groups.raise_for_status()
+    if all("as=APIGroupDiscoveryList" in r.headers.get("content-type", "") for r in (core, groups)):
+        return _aggregated_types(core.json()) + _aggregated_types(groups.json())
+    return await _discover_per_group(http)
+
+
+async def _discover_per_group(http: httpx2.AsyncClient) -> list[ResourceType]:
     core = await http.get("/api/v1")
     core.raise_for_status()
     types = _types(core.json(), "", "v1")

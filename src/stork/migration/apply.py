@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +23,8 @@ import httpx2
 
 from stork.api.constants import MigrationStatus
 from stork.kube.discovery import ResourceType
-from stork.kube.rest import Rest, RestError, object_path
-from stork.migration.ledger import MIGRATED, RECREATED, UNCHANGED, Entry
+from stork.kube.rest import Rest, RestError
+from stork.migration.ledger import MIGRATED, RECREATED, UNCHANGED, Entry, drifted_reason
 from stork.migration.plan import Action, Step
 from stork.migration.transform.nodeports import (
     describe_changes,
@@ -52,13 +53,22 @@ class Applier:
     rest: Rest
     types: Mapping[tuple[str, str], ResourceType]
     concurrency: int = 16
+    #: Called with each step written and the object the destination answered with.
+    on_applied: Callable[[Step, dict[str, Any]], None] | None = None
+
+    def __post_init__(self) -> None:
+        # One bound for every batch of the migration, however many run at once.
+        self._semaphore = asyncio.Semaphore(self.concurrency)
 
     async def run(
         self, steps: list[Step], on_entry: Callable[[Entry], Awaitable[None]] | None = None
     ) -> list[Entry]:
-        """Apply every step, one phase after the other; return one entry per step."""
+        """Apply every step, one phase after the other; return one entry per step.
+
+        Batches may run at once (one per namespace): their writes share one concurrency bound.
+        """
         entries: list[Entry] = []
-        semaphore = asyncio.Semaphore(self.concurrency)
+        semaphore = self._semaphore
         for _, group in itertools.groupby(steps, key=lambda s: s.phase):
             batch = list(group)
             # Unchanged objects cost no request: no task either (a re-sync is mostly these).
@@ -88,8 +98,10 @@ class Applier:
             return await self._one(step)
 
     def _entry(self, step: Step, status: MigrationStatus, reason: str) -> Entry:
+        # Interned: a namespace's name is shared by all its entries, not copied in each.
+        namespace = sys.intern(step.id[2])
         return Entry(
-            str(step.obj.get("apiVersion", "")), step.id[1], step.id[2], step.id[3], status, reason
+            str(step.obj.get("apiVersion", "")), step.id[1], namespace, step.id[3], status, reason
         )
 
     async def _one(self, step: Step) -> Entry:
@@ -102,20 +114,25 @@ class Applier:
                 step, MigrationStatus.FAILED, f"Error applying resource: {kind} is not served"
             )
         try:
-            reason = await self._write(t, step.obj)
+            reason, written = await self._write(t, step.obj)
         except RestError as e:
             return self._entry(
                 step, MigrationStatus.FAILED, f"Error applying resource: {e.message}"
             )
+        if self.on_applied is not None:
+            self.on_applied(step, written)
+        if step.drift is not None and reason == MIGRATED:
+            reason = drifted_reason(step.drift)
         return self._entry(step, MigrationStatus.SUCCESSFUL, _noted(reason, describe(step.obj)))
 
-    async def _write(self, t: ResourceType, obj: dict[str, Any]) -> str:
-        """Apply ``obj``; a Service whose node port the destination refuses (taken, or out of
-        its range) is applied again without that port, and the reason names the new one."""
+    async def _write(self, t: ResourceType, obj: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Apply ``obj``: (the ledger's reason, the object as the destination has it now). A
+        Service whose node port the destination refuses (taken, or out of its range) is
+        applied again without that port, and the reason names the new one."""
         released: list[int] = []
         while True:
             try:
-                reason = await self._write_once(t, release_node_ports(obj, released))
+                reason, written = await self._write_once(t, release_node_ports(obj, released))
             except RestError as e:
                 refused = [p for p in refused_node_ports(e.message) if p not in released]
                 if e.status != 422 or not refused:
@@ -123,18 +140,13 @@ class Applier:
                 released += refused  # at least one more each time: the loop ends
                 continue
             if not released:
-                return reason
-            meta = obj["metadata"]
-            stored = await self.rest.request(
-                "GET", object_path(t, meta.get("namespace"), meta["name"])
-            )
-            return _noted(reason, describe_changes(obj, stored.json(), released))
+                return reason, written
+            return _noted(reason, describe_changes(obj, written, released)), written
 
-    async def _write_once(self, t: ResourceType, obj: dict[str, Any]) -> str:
+    async def _write_once(self, t: ResourceType, obj: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         for attempt in range(1, _RETRIES + 1):
             try:
-                await self.rest.apply(t, obj)
-                return MIGRATED
+                return MIGRATED, await self.rest.apply(t, obj)
             except RestError as e:
                 if e.status == 422 and any(m in e.message for m in _IMMUTABLE_MARKERS):
                     return await self._recreate(t, obj, e.message)
@@ -146,14 +158,16 @@ class Applier:
             await asyncio.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _recreate(self, t: ResourceType, obj: dict[str, Any], why: str) -> str:
+    async def _recreate(
+        self, t: ResourceType, obj: dict[str, Any], why: str
+    ) -> tuple[str, dict[str, Any]]:
         meta = obj["metadata"]
         log.info("re-creating %s %s/%s: %s", t.kind, meta.get("namespace", ""), meta["name"], why)
         await self.rest.delete(t, meta.get("namespace"), meta["name"])
         if not await self.rest.wait_gone(t, meta.get("namespace"), meta["name"], _GONE_TIMEOUT):
             raise RestError(409, "Conflict", f"old object still exists after {_GONE_TIMEOUT:.0f}s")
-        await self.rest.apply(t, obj)
-        return RECREATED.format(reason=_first_line(why))
+        written = await self.rest.apply(t, obj)
+        return RECREATED.format(reason=_first_line(why)), written
 
     async def _wait_established(self, names: list[str]) -> None:
         crd = self.types.get(("apiextensions.k8s.io", "CustomResourceDefinition"))

@@ -49,31 +49,69 @@ def _meta(obj: Obj) -> Mapping[str, Any]:
     return meta if isinstance(meta, Mapping) else {}
 
 
+class ClaimOwners:
+    """The owners of a namespace's source PVCs among its collected objects, gathered batch by
+    batch (an owner may come in a later batch than its claims)."""
+
+    def __init__(self) -> None:
+        self._claims: dict[ObjectId, list[Mapping[str, Any]]] = {}
+        #: uid -> (apiVersion, kind, name) of the collected objects.
+        self._objects: dict[str, tuple[str, str, str]] = {}
+
+    def add(self, objects: Iterable[Obj]) -> None:
+        """Note a batch of collected source objects."""
+        for obj in objects:
+            meta = _meta(obj)
+            if meta.get("uid"):
+                self._objects[str(meta["uid"])] = (
+                    str(obj.get("apiVersion", "")),
+                    str(obj.get("kind", "")),
+                    str(meta.get("name", "")),
+                )
+            refs = meta.get("ownerReferences")
+            if refs and object_id(obj)[:2] == _PVC:
+                self._claims[object_id(obj)] = list(refs)
+
+    def owners(self) -> dict[ObjectId, list[Owner]]:
+        """For each PVC, its owners that are among the collected objects (matched by uid)."""
+        out: dict[ObjectId, list[Owner]] = {}
+        for claim, refs in self._claims.items():
+            owners = []
+            for ref in refs:
+                owner = self._objects.get(str(ref.get("uid")))
+                if owner is not None:
+                    owners.append(
+                        Owner(
+                            *owner,
+                            bool(ref.get("controller")),
+                            bool(ref.get("blockOwnerDeletion")),
+                        )
+                    )
+            if owners:
+                out[claim] = owners
+        return out
+
+
 def pvc_owners(source_objects: Iterable[Obj]) -> dict[ObjectId, list[Owner]]:
     """For each source PVC, its owners that are among ``source_objects`` (matched by uid)."""
-    objects = list(source_objects)
-    by_uid = {str(_meta(o).get("uid")): o for o in objects if _meta(o).get("uid")}
-    out: dict[ObjectId, list[Owner]] = {}
-    for obj in objects:
-        if object_id(obj)[:2] != _PVC:
-            continue
-        owners = []
-        for ref in _meta(obj).get("ownerReferences") or []:
-            owner = by_uid.get(str(ref.get("uid")))
-            if owner is None:
-                continue
-            owners.append(
-                Owner(
-                    str(owner.get("apiVersion", "")),
-                    str(owner.get("kind", "")),
-                    str(_meta(owner).get("name", "")),
-                    bool(ref.get("controller")),
-                    bool(ref.get("blockOwnerDeletion")),
-                )
-            )
-        if owners:
-            out[object_id(obj)] = owners
-    return out
+    claims = ClaimOwners()
+    claims.add(source_objects)
+    return claims.owners()
+
+
+def volume_claim(pv: Obj) -> dict[str, Any] | None:
+    """What :func:`stale_claim_uid` reads of a destination PV (None for other objects): kept
+    from the destination's listing instead of the whole PV."""
+    if object_id(pv)[:2] != _PV:
+        return None
+    ref = (pv.get("spec") or {}).get("claimRef") or {}
+    keep = {k: ref[k] for k in ("namespace", "name", "uid") if k in ref}
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": _meta(pv).get("name")},
+        "spec": {"claimRef": keep},
+    }
 
 
 def owner_references(owners: Iterable[Owner], uids: Mapping[ObjectId, str]) -> list[dict[str, Any]]:
@@ -113,36 +151,33 @@ def stale_claim_uid(pv: Obj, claims: Mapping[tuple[str, str], Obj]) -> bool:
 async def fix_links(
     destination: Rest,
     types: Mapping[tuple[str, str], ResourceType],
+    namespace: str,
     owners: Mapping[ObjectId, list[Owner]],
-    migrated: Iterable[ObjectId],
-    namespaces: Iterable[str],
+    volumes: Iterable[Obj],
 ) -> list[Entry]:
-    """Set PVC owner references (``owners``: from :func:`pvc_owners` of the source objects)
-    and free the ``migrated`` PVs from re-created claims; one Entry per failure."""
+    """In one namespace: set PVC owner references (``owners``: from :class:`ClaimOwners`)
+    and free the migrated ``volumes`` bound to its claims from re-created claims (each as
+    :func:`volume_claim` gives it, from the destination as it was before the migration; a PV
+    the migration created has no claim uid yet). One Entry per failure."""
     pvc_t, pv_t = types.get(_PVC), types.get(_PV)
-    if pvc_t is None or pv_t is None:
-        return []
-    wanted_pvs = {oid[3] for oid in migrated if oid[:2] == _PV}
-    if not owners and not wanted_pvs:
+    volumes = list(volumes)
+    if pvc_t is None or pv_t is None or (not owners and not volumes):
         return []
     claims: dict[tuple[str, str], dict[str, Any]] = {}
-    for ns in namespaces:
-        async for pvc in destination.list(pvc_t, ns):
-            claims[(ns, str(_meta(pvc).get("name")))] = pvc
+    async for pvc in destination.list(pvc_t, namespace):
+        claims[(namespace, str(_meta(pvc).get("name")))] = pvc
     failures: list[Entry] = []
     if owners:
         failures += await _set_owners(destination, types, owners, claims)
-    if wanted_pvs:
-        async for pv in destination.list(pv_t, None):
-            name = str(_meta(pv).get("name"))
-            if name in wanted_pvs and stale_claim_uid(pv, claims):
-                failures += await _patch(
-                    destination,
-                    pv_t,
-                    pv,
-                    {"spec": {"claimRef": {"uid": None, "resourceVersion": None}}},
-                    "Error re-binding volume to its re-created claim",
-                )
+    for pv in volumes:
+        if stale_claim_uid(pv, claims):
+            failures += await _patch(
+                destination,
+                pv_t,
+                pv,
+                {"spec": {"claimRef": {"uid": None, "resourceVersion": None}}},
+                "Error re-binding volume to its re-created claim",
+            )
     return failures
 
 

@@ -153,3 +153,13 @@ def crd_family(crds: Iterable[Mapping[str, Any]], groups: Set[str]) -> list[Mapp
             wanted_categories |= categories
             grew = True
     return [crd for i, (crd, _, _) in enumerate(candidates) if i in chosen]
+
+
+def travelling_crds(crds: Iterable[Mapping[str, Any]], groups: Set[str]) -> list[Mapping[str, Any]]:
+    """The source's CustomResourceDefinitions that travel with custom resources of ``groups``
+    (the API groups of the custom resources a migration takes): ``crd_family``.
+
+    The one place that decides which CRDs a migration applies: the engine calls it with the
+    groups of each batch of custom resources, before applying them (each CRD once).
+    """
+    return crd_family(crds, groups)
