@@ -16,17 +16,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx2
 import pytest
 from lightkube import ApiError, Client
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import ConfigMap, Event, Namespace
+from prometheus_client.parser import text_string_to_metric_families
 
 from stork.kube.config import load_config
 from stork.kube.discovery import ResourceType
 from stork.kube.resources import ClusterPairResource, MigrationResource
 from stork.kube.stack import cluster_client
+from stork.sandbox.cluster import free_port
 from stork.sandbox.seeds import seed_objects
 from tests.integration.conftest import Clusters, RunningController
+from tests.integration.test_failover_least_privilege import pair_config
 from tests.waiting import wait_for
 
 NAMESPACES = 10
@@ -285,3 +289,74 @@ def test_changes_on_the_source_during_a_migration_converge_on_the_next(
     for i in range(50):
         clusters.source.delete(ConfigMap, f"cm-extra-{i:04d}", namespace=ns)
     write_all(clusters, dataset, dataset.generation + 1)
+
+
+#: A destination that admits few requests at once: the legacy in-flight limits, not API
+#: Priority and Fairness (which would queue them and exempt nothing of ours more or less).
+THROTTLED = (
+    "--max-requests-inflight=5",
+    "--max-mutating-requests-inflight=2",
+    "--enable-priority-and-fairness=false",
+)
+
+
+@contextlib.contextmanager
+def throttled_destination(clusters: Clusters) -> Iterator[None]:
+    """The destination restarted with ``THROTTLED`` flags, and restarted without them after."""
+    clusters.sandbox.stop("destination")
+    clusters.sandbox.start("destination", apiserver_args=THROTTLED)
+    try:
+        yield
+    finally:
+        clusters.sandbox.stop("destination")
+        clusters.sandbox.start("destination", apiserver_args=())
+
+
+def throttled_pair(clusters: Clusters, dataset: Dataset, token: str) -> str:
+    """A pair with a ServiceAccount's token: admin requests (system:masters) are never
+    throttled by the in-flight limits, so the pair must not use the admin's certificate."""
+    pair = seed_objects(clusters.sandbox.credentials("destination"))[1]
+    pair["metadata"] = {"name": "throttled", "namespace": dataset.admin}
+    pair.pop("status", None)
+    for user in pair["spec"]["config"]["users"].values():
+        user.pop("client-certificate-data")
+        user.pop("client-key-data")
+        user["token"] = token
+    clusters.source.create(ClusterPairResource.from_dict(pair))
+    return "throttled"
+
+
+def too_many_requests(metrics: str) -> float:
+    """The 429 answers the controller counted, retried or not, from its /metrics."""
+    text = httpx2.get(f"{metrics}/metrics", timeout=5).text
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name in ("stork_api_requests_total", "stork_api_request_retries_total")
+        and s.labels.get("code") == "429"
+        and s.labels.get("cluster", "").endswith("/throttled")
+    )
+
+
+def test_a_throttled_destination_slows_the_migration_and_loses_nothing(
+    clusters: Clusters, dataset: Dataset, start_controller: Starter
+) -> None:
+    write_all(clusters, dataset, dataset.generation + 1)
+    token = pair_config(clusters, "destination")["users"][0]["user"]["token"]
+    pair = throttled_pair(clusters, dataset, token)
+    port = free_port()
+    metrics = f"http://127.0.0.1:{port}"
+    with throttled_destination(clusters):
+        start_controller(
+            *controller_flags(dataset),
+            "--metrics-bind-address",
+            f"127.0.0.1:{port}",
+            "--migration-retry-seconds",
+            "600",
+        )
+        start_migration(clusters.source, dataset, "throttled", clusterPair=pair)
+        status = final_status(clusters, dataset, "throttled", 600)
+        assert status["status"] == "Successful", status.get("conditions")
+        assert_converged(clusters, dataset)
+        assert too_many_requests(metrics) > 0

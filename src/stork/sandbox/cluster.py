@@ -97,6 +97,8 @@ class SandboxCluster:
     processes: list[ProcessRecord] = field(default_factory=list)
     on_change: Callable[[], None] = field(default=lambda: None, repr=False)
     node: SandboxNode | None = None
+    #: Flags added to kube-apiserver's (tests: e.g. a throttled apiserver); kept in state.json.
+    apiserver_args: tuple[str, ...] = ()
 
     @property
     def pki(self) -> PkiPaths:
@@ -135,12 +137,14 @@ class SandboxCluster:
             "serviceCIDR": self.spec.service_cidr,
             "ports": self.ports.to_json(),
             "processes": [p.to_json() for p in self.processes],
+            "apiserverArgs": list(self.apiserver_args),
         }
 
     def load(self, data: dict[str, Any]) -> None:
         """Restore ports and processes recorded by to_json."""
         self.ports = Ports.from_json(data["ports"])
         self.processes = [ProcessRecord.from_json(p) for p in data.get("processes", [])]
+        self.apiserver_args = tuple(str(a) for a in data.get("apiserverArgs", []))
 
     @property
     def components(self) -> tuple[str, ...]:
@@ -228,6 +232,7 @@ class SandboxCluster:
             "--endpoint-reconciler-type=none",
             "--profiling=false",
             "--v=1",
+            *self.apiserver_args,
         ]
 
     def _controller_manager_argv(self, ports: Ports) -> list[str]:

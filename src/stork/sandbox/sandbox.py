@@ -17,7 +17,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -362,14 +362,26 @@ class Sandbox:
             self._stopped.add(name)
             self._save()
 
-    def start(self, name: str) -> None:
-        """Start one stopped cluster again, with the same data, ports and certificates."""
+    def start(self, name: str, apiserver_args: Sequence[str] | None = None) -> None:
+        """Start one stopped cluster again, with the same data, ports and certificates.
+
+        ``apiserver_args``: flags added to kube-apiserver's from now on (``()``: none again);
+        ``None`` keeps those it had. Each must be a ``--flag=value``.
+        """
+        if apiserver_args is not None:
+            bad = [a for a in apiserver_args if not a.startswith("--") or "=" not in a]
+            if bad:
+                raise SandboxError(f"apiserver flags must look like --flag=value: {bad}")
         with self._exclusive():
             cluster = self._cluster(name)
             if cluster.running():
+                if apiserver_args is not None and tuple(apiserver_args) != cluster.apiserver_args:
+                    raise SandboxError(f"{name} is running: stop it before changing its flags")
                 self._log(f"{name} is already running")
             else:
                 terminate(cluster.processes)  # whatever part of it may still run
+                if apiserver_args is not None:
+                    cluster.apiserver_args = tuple(apiserver_args)
                 cluster.start(keep_ports=True)
             self._stopped.discard(name)
             self._save()
