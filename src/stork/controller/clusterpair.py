@@ -194,7 +194,7 @@ class ClusterPairReconciler:
                 "clusterpair %s/%s: scheduler %s (%s)", key[0], key[1], scheduler.value, message
             )
         if any(old.get(k) != v for k, v in new.items()):
-            await merge_status(self._client, ClusterPairResource.Status, key, new)
+            await merge_status(self._client, ClusterPairResource, key, new)
         if insecure and _condition_status(old, INSECURE_CONDITION) != "True":
             await self._events.record(obj, WARNING, INSECURE_CONDITION, INSECURE_MESSAGE)
         if old.get("storageStatus") != storage.value:

@@ -36,7 +36,6 @@ from stork.kube.resources import (
     MigrationScheduleResource,
     NamespacedSchedulePolicyResource,
     SchedulePolicyResource,
-    status_target,
 )
 from stork.kube.rest import RestError
 from stork.runtime.clock import Clock
@@ -293,7 +292,7 @@ class MigrationScheduleReconciler:
             )
             await merge_status(
                 self._client,
-                status_target(MigrationScheduleResource),
+                MigrationScheduleResource,
                 key,
                 {"conditions": conditions},
             )
@@ -560,7 +559,7 @@ class MigrationScheduleReconciler:
         if not changed:
             return
         status = {"items": {t: items[t] for t in POLICY_TYPES if items[t]}}
-        await merge_status(self._client, status_target(MigrationScheduleResource), key, status)
+        await merge_status(self._client, MigrationScheduleResource, key, status)
 
     async def _delete_children(self, key: ObjectKey, obj: dict[str, Any]) -> None:
         status = obj.get("status") or {}

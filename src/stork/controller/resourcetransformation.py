@@ -30,7 +30,6 @@ from stork.kube.pairconfig import PairConfigError
 from stork.kube.resources import (
     ClusterPairResource,
     ResourceTransformationResource,
-    status_target,
 )
 from stork.kube.rest import Rest, RestError, collection_path, object_path
 from stork.migration.spec import label_selector
@@ -201,9 +200,7 @@ class ResourceTransformationReconciler:
                 _now(),
             )
         try:
-            await merge_status(
-                self._client, status_target(ResourceTransformationResource), key, body
-            )
+            await merge_status(self._client, ResourceTransformationResource, key, body)
         except ApiError as e:
             if e.status.code != 404:  # deleted meanwhile: nothing to record
                 raise

@@ -18,6 +18,7 @@ from typing import Any
 from lightkube import Client
 
 from stork.kube.discovery import ResourceType
+from stork.kube.resources import has_status_subresource
 from stork.kube.rest import Rest, RestError, object_path
 
 DEPLOYMENTS = ResourceType("apps", "v1", "Deployment", "deployments", True)
@@ -75,8 +76,10 @@ class Side:
         patch: dict[str, Any],
         status: bool = False,
     ) -> dict[str, Any]:
-        """A JSON merge patch of one object (of its status subresource with ``status``)."""
-        path = object_path(t, namespace, name) + ("/status" if status else "")
+        """A JSON merge patch of one object (with ``status``: of its status subresource, where
+        its CRD has one; MigrationSchedule's status is in the main resource)."""
+        sub = status and has_status_subresource(t.kind)
+        path = object_path(t, namespace, name) + ("/status" if sub else "")
         resp = await self.rest.request("PATCH", path, body=patch, content_type=MERGE_PATCH)
         obj: dict[str, Any] = resp.json()
         return obj

@@ -43,12 +43,17 @@ ApplicationRegistrationResource: type[GenericGlobalResource] = create_global_res
 _HAS_STATUS_SUBRESOURCE = {info.kind: info.status for info in CRDS}
 
 
+def has_status_subresource(kind: str) -> bool:
+    """Whether the CRD of one of our kinds has a status subresource (other kinds: assumed)."""
+    return _HAS_STATUS_SUBRESOURCE.get(kind, True)
+
+
 def status_target(resource: Any) -> Any:
     """Where a kind's status is written: its status subresource when its CRD has one, else
     the resource itself (MigrationSchedule: Stork's storkctl writes its status with a whole
     update, which a status subresource would drop silently)."""
     kind = resource._api_info.resource.kind
-    return resource.Status if _HAS_STATUS_SUBRESOURCE.get(kind, True) else resource
+    return resource.Status if has_status_subresource(kind) else resource
 
 
 ActionResource: type[GenericNamespacedResource] = create_namespaced_resource(

@@ -7,19 +7,18 @@ from typing import Any
 from lightkube import AsyncClient
 from lightkube.types import PatchType
 
+from stork.kube.resources import status_target
 from stork.runtime.informer import ObjectKey
 
 
 async def merge_status(
-    client: AsyncClient, target: Any, key: ObjectKey, status: dict[str, Any]
+    client: AsyncClient, resource: Any, key: ObjectKey, status: dict[str, Any]
 ) -> None:
-    """Merge ``status`` into the object's status (keys set to None are removed).
-
-    ``target`` is where the kind's status is written: its ``Status`` subresource class, or the
-    resource itself for a kind without the subresource.
-    """
+    """Merge ``status`` into the object's status (keys set to None are removed), where the
+    kind's CRD keeps it (``kube.resources.status_target``: its status subresource, if any;
+    a merge patch of the main resource would have it dropped silently there)."""
     await client.patch(
-        target,
+        status_target(resource),
         key[1],
         {"status": status},
         namespace=key[0] or None,
