@@ -131,17 +131,31 @@ class MigrationStatusWriter:
         await self._per_resource(obj, done)
 
     async def finish(
-        self, key: ObjectKey, obj: dict[str, Any], result: Result, rule_failed: bool
+        self,
+        key: ObjectKey,
+        obj: dict[str, Any],
+        result: Result,
+        rule_failed: bool,
+        notes: list[str] | None = None,
     ) -> None:
-        """The final status of a migration that ran to its end, its events and its log line."""
+        """The final status of a migration that ran to its end, its events and its log line.
+
+        ``notes`` (a dry run's): said in the Complete condition's message too."""
         finished = _now()
         entries = result.entries
         outcome = MigrationStatus.FAILED if rule_failed else overall_status(entries)
         ledger = ledger_status(entries, _elapsed(obj, finished))
-        message = f"{len(entries)} resources, {result.writes} written" + (
-            f"; {ledger.omitted} successful entries left out of status.resources (size)"
-            if ledger.omitted
-            else ""
+        written = "would be written" if notes else "written"
+        message = "; ".join(
+            [
+                f"{len(entries)} resources, {result.writes} {written}",
+                *(
+                    [f"{ledger.omitted} successful entries left out of status.resources (size)"]
+                    if ledger.omitted
+                    else []
+                ),
+                *(notes or []),
+            ]
         )
         ok = outcome == MigrationStatus.SUCCESSFUL
         written_at = time.perf_counter()
@@ -190,7 +204,7 @@ class MigrationStatusWriter:
             obj,
             NORMAL if ok else WARNING,
             outcome.value,
-            f"Migration {outcome.value}: {len(entries)} resources, {result.writes} written",
+            f"Migration {outcome.value}: {len(entries)} resources, {result.writes} {written}",
         )
 
     def _closing(
