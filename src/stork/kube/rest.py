@@ -142,13 +142,18 @@ class Rest:
     ) -> None:
         """Delete one object (dependents are collected in the background); absent is fine.
 
-        ``dry_run``: checked by the API server (``dryRun=All``), nothing deleted."""
+        ``dry_run``: checked by the API server (``dryRun: [All]``), nothing deleted."""
+        options: dict[str, Any] = {"propagationPolicy": "Background"}
+        if dry_run:
+            # In the body: a DELETE with a body reads its options from it, not from the query
+            # (which the API server's metrics and audit read: there too).
+            options["dryRun"] = ["All"]
         try:
             await self.request(
                 "DELETE",
                 object_path(t, namespace, name),
                 params={"dryRun": "All"} if dry_run else None,
-                body={"propagationPolicy": "Background"},
+                body=options,
             )
         except RestError as e:
             if e.status != 404:
