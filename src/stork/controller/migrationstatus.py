@@ -18,6 +18,7 @@ from stork.api.constants import GROUP, VERSION, MigrationStage, MigrationStatus
 from stork.api.timestamps import format_time, parse_time
 from stork.kube.discovery import ResourceType
 from stork.kube.rest import Rest, RestError, object_path
+from stork.migration import dryrun
 from stork.migration.engine import Result
 from stork.migration.ledger import (
     UNCHANGED,
@@ -224,7 +225,10 @@ class MigrationStatusWriter:
         say). Each kind is capped at EVENTS_MAX, one more event counting the rest."""
         failed = [e for e in entries if e.status == MigrationStatus.FAILED]
         written = [
-            e for e in entries if e.status == MigrationStatus.SUCCESSFUL and e.reason != UNCHANGED
+            e
+            for e in entries
+            if e.status == MigrationStatus.SUCCESSFUL
+            and e.reason not in (UNCHANGED, dryrun.DRY_UNCHANGED)
         ]
         for kind, reason, items, rest in (
             (WARNING, "Failed", failed, "more resources failed to migrate"),
