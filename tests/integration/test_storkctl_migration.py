@@ -709,20 +709,23 @@ def test_dry_run_and_file_only_check(
         namespace,
         {"schedulerStatus": "Ready", "storageStatus": "NotProvided"},
     )
-    out = storkctl.ok(
-        "create",
-        "migration",
-        "m",
-        "-n",
-        namespace,
-        "-c",
-        "p",
-        "--namespaces",
-        f"{namespace},gone",
-        "--preExecRule",
-        "r",
-        "--dry-run",
+    # (--dry-run prints the same checks, then runs a dry-run Migration: test_dry_run.py.)
+    checked = tmp_path / "checked.yaml"
+    checked.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": API,
+                "kind": "Migration",
+                "metadata": {"name": "m"},
+                "spec": {
+                    "clusterPair": "p",
+                    "namespaces": [namespace, "gone"],
+                    "preExecRule": "r",
+                },
+            }
+        )
     )
+    out = storkctl.ok("create", "migration", "-n", namespace, "-f", str(checked))
     assert out == (
         "[Optional] Checking Migration Namespaces....Missing namespace gone\n"
         "[Required] Checking ClusterPair Status....NotReady\n"  # Stork wants storage Ready too

@@ -36,12 +36,22 @@ class MigrationSpec(OpenStorkModel):
     transform_specs: list[str] | None = None
     ignore_owner_references_check: bool | None = None
     exclude_resource_types: list[str] | None = None
+    dry_run: bool | None = Field(
+        None,
+        description=(
+            "Ours: plan against the destination without writing there (server-side dry run);"
+            " status.resources says what a migration would do with each object."
+        ),
+    )
 
 
 class MigrationResourceInfo(ObjectOutcome):
     """One resource of the migration and what became of it."""
 
     transformed_by: str | None = None
+    diff: str | None = Field(
+        None, description="Ours, in a dry run: the unified diff of an update's fields."
+    )
 
 
 class MigrationVolumeInfo(OpenStorkModel):

@@ -16,6 +16,7 @@ from lightkube.resources.core_v1 import Namespace
 
 from stork.api.constants import API_VERSION
 from stork.api.timestamps import parse_time
+from stork.cli import dryrun_report
 from stork.cli.command import Command, Invocation
 from stork.cli.common import (
     ALL_NAMESPACES,
@@ -29,7 +30,7 @@ from stork.cli.errors import UserError
 from stork.cli.formatting import go_duration
 from stork.cli.goflags import boolean, string, strings
 from stork.cli.goshape import MIGRATION, shaped
-from stork.cli.output import print_result, rfc822
+from stork.cli.output import print_objects, print_result, rfc822
 from stork.cli.writes import create_object
 from stork.failover.activation import activate_namespaces
 from stork.kube.resources import ClusterPairResource, MigrationResource, RuleResource
@@ -64,7 +65,13 @@ CREATE_FLAGS = (
     boolean("includeResources", "r", True, "Include resources in the migration"),
     boolean("includeVolumes", default=True, help="Include volumees in the migration"),
     boolean("wait", help="Wait for migration to complete"),
-    boolean("dry-run", help="Validate migration params before starting migration"),
+    boolean(
+        "dry-run",
+        help=(
+            "Validate migration params, then plan the migration against the destination"
+            " without writing there, and print the plan (-o diff: the diffs of the updates)"
+        ),
+    ),
     boolean(
         "startApplications",
         "a",
@@ -168,18 +175,23 @@ def _rule_check(client: Client, name: str, namespace: str) -> str:
     return "Ok\n"
 
 
-def validate(client: Client, migration: Mapping[str, Any]) -> None:
-    """Stork's ``ValidateMigration`` (``--dry-run``, ``-f``): its checks, printed as Stork does."""
+def validate(client: Client, migration: Mapping[str, Any], err: bool = False) -> None:
+    """Stork's ``ValidateMigration`` (``--dry-run``, ``-f``): its checks, printed as Stork does
+    (``err``: on stderr)."""
+
+    def echo(text: str, nl: bool = True) -> None:
+        click.echo(text, nl=nl, err=err)
+
     spec, namespace = migration.get("spec") or {}, migration["metadata"]["namespace"]
     status = "Ok\n"
-    click.echo("[Optional] Checking Migration Namespaces....", nl=False)
+    echo("[Optional] Checking Migration Namespaces....", nl=False)
     for ns in spec.get("namespaces") or []:
         try:
             client.get(Namespace, ns)
         except ApiError:
             status = f"Missing namespace {ns}\n"
-    click.echo(status, nl=False)
-    click.echo("[Required] Checking ClusterPair Status....", nl=False)
+    echo(status, nl=False)
+    echo("[Required] Checking ClusterPair Status....", nl=False)
     if not spec.get("clusterPair"):
         status = "ClusterPair is empty\n"
     pair = dict(
@@ -188,12 +200,12 @@ def validate(client: Client, migration: Mapping[str, Any]) -> None:
     pair_status = pair.get("status") or {}
     if pair_status.get("storageStatus") != "Ready" or pair_status.get("schedulerStatus") != "Ready":
         status = "NotReady\n"
-    click.echo(status, nl=False)
-    click.echo("[Optional] Checking PreExec Rule....", nl=False)
-    click.echo(_rule_check(client, str(spec.get("preExecRule") or ""), namespace), nl=False)
-    click.echo("[Optional] Checking PostExec Rule....", nl=False)
-    click.echo(_rule_check(client, str(spec.get("postExecRule") or ""), namespace), nl=False)
-    click.echo("All Ready!!")
+    echo(status, nl=False)
+    echo("[Optional] Checking PreExec Rule....", nl=False)
+    echo(_rule_check(client, str(spec.get("preExecRule") or ""), namespace), nl=False)
+    echo("[Optional] Checking PostExec Rule....", nl=False)
+    echo(_rule_check(client, str(spec.get("postExecRule") or ""), namespace), nl=False)
+    echo("All Ready!!")
 
 
 def _from_file(inv: Invocation) -> None:
@@ -218,21 +230,27 @@ def _from_file(inv: Invocation) -> None:
     validate(inv.client(), migration)
 
 
-def wait(client: Client, name: str, namespace: str) -> None:
-    """Stork's ``--wait``: the STAGE/STATUS lines until the status is final, then its message."""
-    click.echo(f"STAGE\t\t{'STATUS':<20}")
+def wait(client: Client, name: str, namespace: str, err: bool = False) -> dict[str, Any]:
+    """Stork's ``--wait``: the STAGE/STATUS lines until the status is final, then its message
+    (``err``: on stderr); returns the final Migration."""
+
+    def echo(text: str) -> None:
+        click.echo(text, err=err)
+
+    echo(f"STAGE\t\t{'STATUS':<20}")
     time.sleep(WAIT_FIRST)
     deadline, shown = time.monotonic() + WAIT_LIMIT, None
     while True:
-        status = dict(client.get(MigrationResource, name, namespace=namespace)).get("status") or {}
+        migration = dict(client.get(MigrationResource, name, namespace=namespace))
+        status = migration.get("status") or {}
         line = f"{status.get('stage') or ''}\t\t{status.get('status') or '':<20}"
         if line != shown:
-            click.echo(line)
+            echo(line)
             shown = line
         outcome = FINAL_STATUSES.get(str(status.get("status") or ""))
         if outcome is not None:
-            click.echo(f"Migration {name} {outcome}")
-            return
+            echo(f"Migration {name} {outcome}")
+            return migration
         if time.monotonic() >= deadline:
             raise UserError(
                 "timed out performing task., Error was: DoRetryWithTimeout timed out. Errors "
@@ -274,7 +292,7 @@ def create(inv: Invocation) -> None:
     )
     client = inv.client()
     if inv.flag("dry-run"):
-        validate(client, migration)
+        _dry_run(inv, client, migration)
         return
     body = {"apiVersion": API_VERSION, "kind": "Migration", **migration}
     create_object(client, MigrationResource.from_dict(body))
@@ -282,6 +300,40 @@ def create(inv: Invocation) -> None:
         wait(client, name, inv.namespace)
     else:
         click.echo(f"Migration {name} created successfully")
+
+
+def _dry_run(inv: Invocation, client: Client, migration: dict[str, Any]) -> None:
+    """``--dry-run``: Stork's checks, then a Migration with ``spec.dryRun: true``, followed
+    until Final, and its report (``-o diff``: the updates' diffs only, the rest on stderr)."""
+    output = inv.output
+    if output not in dryrun_report.FORMATS:
+        raise UserError(f"unsupported output type {output}")
+    quiet = output != "table"
+    validate(client, migration, err=quiet)
+    name = migration["metadata"]["name"]
+    spec = {**migration["spec"], "dryRun": True}
+    body = {"apiVersion": API_VERSION, "kind": "Migration", **migration, "spec": spec}
+    create_object(client, MigrationResource.from_dict(body))
+    final = wait(client, name, inv.namespace, err=quiet)
+    status = final.get("status") or {}
+    resources = [r for r in status.get("resources") or [] if isinstance(r, Mapping)]
+    total = int((status.get("summary") or {}).get("totalNumberOfResources") or 0)
+    if output == "diff":
+        click.echo(dryrun_report.diffs(resources), nl=False)
+    elif output == "table":
+        click.echo(dryrun_report.table(resources))
+        click.echo(dryrun_report.summary(name, resources, max(0, total - len(resources))))
+    else:
+        print_objects([final], output)
+    if status.get("status") == "Failed":
+        raise UserError(f"dry run of migration {name} failed: {_complete_message(status)}")
+
+
+def _complete_message(status: Mapping[str, Any]) -> str:
+    for condition in status.get("conditions") or []:
+        if isinstance(condition, Mapping) and condition.get("type") == "Complete":
+            return str(condition.get("message") or "")
+    return "see its status"
 
 
 def _activation(activate: bool) -> Any:

@@ -44,6 +44,7 @@ from stork.kube.errors import Backoff, is_retryable
 from stork.kube.pairconfig import PairConfigError
 from stork.kube.resources import ClusterPairResource, MigrationResource, RuleResource
 from stork.kube.rest import Rest, RestError
+from stork.migration import dryrun
 from stork.migration.apply import DestinationUnreachable
 from stork.migration.engine import Job, Result, migrate
 from stork.migration.errors import MigrationError
@@ -61,7 +62,7 @@ from stork.migration.rules import (
 )
 from stork.migration.spec import MigrationOptions, SpecError, label_selector
 from stork.migration.transform import KindTransform, TransformInputs
-from stork.runtime.events import WARNING, EventRecorder
+from stork.runtime.events import NORMAL, WARNING, EventRecorder
 from stork.runtime.informer import ObjectKey
 
 log = logging.getLogger(__name__)
@@ -198,7 +199,23 @@ class MigrationReconciler:
         pair = await self._ready_pair(key, obj, opts)
         await self._check_not_activated(key[0], obj, pair)
         started = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        log.info("migration %s/%s: started", key[0], key[1])
+        log.info("migration %s/%s: started%s", key[0], key[1], " (dry run)" if opts.dry_run else "")
+        if opts.dry_run:
+            # The rules were checked (they exist, they parse); a dry run runs no command.
+            skipped = [
+                f"{label} {name}"
+                for label, name in (
+                    ("preExecRule", opts.pre_exec_rule),
+                    ("postExecRule", opts.post_exec_rule),
+                )
+                if name
+            ]
+            notes = [dryrun.RULES_SKIPPED.format(rules=" and ".join(skipped))] if skipped else []
+            for note in notes:
+                await self._events.record(obj, NORMAL, "DryRun", note)
+            result = await self._applications(key, obj, opts, pair, namespaces, started, transforms)
+            await self._status.finish(key, obj, result, False, [dryrun.NOTHING_WRITTEN, *notes])
+            return
         background = await self._pre_exec(key, obj, rules, namespaces)
         try:
             result = await self._applications(key, obj, opts, pair, namespaces, started, transforms)
@@ -386,6 +403,7 @@ class MigrationReconciler:
             project_mappings=mappings.get("projectMappings") or {},
             started=started,
             concurrency=self.settings.concurrency,
+            dry_run=opts.dry_run,
         )
         progress = self._status.progress(key, obj)
         try:
@@ -411,7 +429,7 @@ class MigrationReconciler:
                         f"{reason}; retrying in {delay:.0f}s", fail=False, requeue=delay
                     ) from e
             raise _Stop(reason, done=progress.done) from e
-        if self._metrics is not None:
+        if self._metrics is not None and not opts.dry_run:
             self._metrics.drifted(result.drifted)
         return result
 

@@ -18,6 +18,7 @@ from stork.api.constants import GROUP, VERSION, MigrationStage, MigrationStatus
 from stork.api.timestamps import format_time, parse_time
 from stork.kube.discovery import ResourceType
 from stork.kube.rest import Rest, RestError, object_path
+from stork.migration import dryrun
 from stork.migration.engine import Result
 from stork.migration.ledger import (
     UNCHANGED,
@@ -131,17 +132,31 @@ class MigrationStatusWriter:
         await self._per_resource(obj, done)
 
     async def finish(
-        self, key: ObjectKey, obj: dict[str, Any], result: Result, rule_failed: bool
+        self,
+        key: ObjectKey,
+        obj: dict[str, Any],
+        result: Result,
+        rule_failed: bool,
+        notes: list[str] | None = None,
     ) -> None:
-        """The final status of a migration that ran to its end, its events and its log line."""
+        """The final status of a migration that ran to its end, its events and its log line.
+
+        ``notes`` (a dry run's): said in the Complete condition's message too."""
         finished = _now()
         entries = result.entries
         outcome = MigrationStatus.FAILED if rule_failed else overall_status(entries)
         ledger = ledger_status(entries, _elapsed(obj, finished))
-        message = f"{len(entries)} resources, {result.writes} written" + (
-            f"; {ledger.omitted} successful entries left out of status.resources (size)"
-            if ledger.omitted
-            else ""
+        written = "would be written" if notes else "written"
+        message = "; ".join(
+            [
+                f"{len(entries)} resources, {result.writes} {written}",
+                *(
+                    [f"{ledger.omitted} successful entries left out of status.resources (size)"]
+                    if ledger.omitted
+                    else []
+                ),
+                *(notes or []),
+            ]
         )
         ok = outcome == MigrationStatus.SUCCESSFUL
         written_at = time.perf_counter()
@@ -190,7 +205,7 @@ class MigrationStatusWriter:
             obj,
             NORMAL if ok else WARNING,
             outcome.value,
-            f"Migration {outcome.value}: {len(entries)} resources, {result.writes} written",
+            f"Migration {outcome.value}: {len(entries)} resources, {result.writes} {written}",
         )
 
     def _closing(
@@ -210,7 +225,10 @@ class MigrationStatusWriter:
         say). Each kind is capped at EVENTS_MAX, one more event counting the rest."""
         failed = [e for e in entries if e.status == MigrationStatus.FAILED]
         written = [
-            e for e in entries if e.status == MigrationStatus.SUCCESSFUL and e.reason != UNCHANGED
+            e
+            for e in entries
+            if e.status == MigrationStatus.SUCCESSFUL
+            and e.reason not in (UNCHANGED, dryrun.DRY_UNCHANGED)
         ]
         for kind, reason, items, rest in (
             (WARNING, "Failed", failed, "more resources failed to migrate"),

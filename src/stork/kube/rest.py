@@ -116,26 +116,44 @@ class Rest:
                 return
             params["continue"] = token
 
-    async def apply(self, t: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
-        """Server-side apply of ``obj`` with our field manager, taking ownership of conflicts."""
+    async def apply(
+        self, t: ResourceType, obj: dict[str, Any], dry_run: bool = False
+    ) -> dict[str, Any]:
+        """Server-side apply of ``obj`` with our field manager, taking ownership of conflicts.
+
+        ``dry_run``: the API server validates, admits and merges it (``dryRun=All``) and
+        answers with the object as it would be, but stores nothing."""
         meta = obj["metadata"]
+        params = {"fieldManager": FIELD_MANAGER, "force": "true"}
+        if dry_run:
+            params["dryRun"] = "All"
         resp = await self.request(
             "PATCH",
             object_path(t, meta.get("namespace"), meta["name"]),
-            params={"fieldManager": FIELD_MANAGER, "force": "true"},
+            params=params,
             body=obj,
             content_type="application/apply-patch+yaml",
         )
         result: dict[str, Any] = resp.json()
         return result
 
-    async def delete(self, t: ResourceType, namespace: str | None, name: str) -> None:
-        """Delete one object (dependents are collected in the background); absent is fine."""
+    async def delete(
+        self, t: ResourceType, namespace: str | None, name: str, dry_run: bool = False
+    ) -> None:
+        """Delete one object (dependents are collected in the background); absent is fine.
+
+        ``dry_run``: checked by the API server (``dryRun: [All]``), nothing deleted."""
+        options: dict[str, Any] = {"propagationPolicy": "Background"}
+        if dry_run:
+            # In the body: a DELETE with a body reads its options from it, not from the query
+            # (which the API server's metrics and audit read: there too).
+            options["dryRun"] = ["All"]
         try:
             await self.request(
                 "DELETE",
                 object_path(t, namespace, name),
-                body={"propagationPolicy": "Background"},
+                params={"dryRun": "All"} if dry_run else None,
+                body=options,
             )
         except RestError as e:
             if e.status != 404:

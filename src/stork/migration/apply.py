@@ -23,7 +23,8 @@ import httpx2
 
 from stork.api.constants import MigrationStatus
 from stork.kube.discovery import ResourceType
-from stork.kube.rest import Rest, RestError
+from stork.kube.rest import Rest, RestError, object_path
+from stork.migration import dryrun
 from stork.migration.ledger import MIGRATED, RECREATED, UNCHANGED, Entry, drifted_reason
 from stork.migration.plan import Action, Step
 from stork.migration.transform.nodeports import (
@@ -55,10 +56,17 @@ class Applier:
     concurrency: int = 16
     #: Called with each step written and the object the destination answered with.
     on_applied: Callable[[Step, dict[str, Any]], None] | None = None
+    #: Send every write with ``dryRun=All`` and word the ledger as ``dryrun`` does.
+    dry_run: bool = False
 
     def __post_init__(self) -> None:
         # One bound for every batch of the migration, however many run at once.
         self._semaphore = asyncio.Semaphore(self.concurrency)
+        # A dry run's CRDs (by group and plural) and namespaces that the destination does not
+        # have: their objects cannot be dry-run there, they would be created after them.
+        self._new_crds: dict[tuple[str, str], str] = {}
+        self._new_namespaces: set[str] = set()
+        self._diffs = dryrun.DiffBudget()
 
     async def run(
         self, steps: list[Step], on_entry: Callable[[Entry], Awaitable[None]] | None = None
@@ -74,10 +82,11 @@ class Applier:
             # Unchanged objects cost no request: no task either (a re-sync is mostly these).
             writes = [s for s in batch if s.action != Action.UNCHANGED]
             written = iter(await asyncio.gather(*(self._guarded(s, semaphore) for s in writes)))
+            unchanged = dryrun.DRY_UNCHANGED if self.dry_run else UNCHANGED
             results = [
                 next(written)
                 if s.action != Action.UNCHANGED
-                else self._entry(s, MigrationStatus.SUCCESSFUL, UNCHANGED)
+                else self._entry(s, MigrationStatus.SUCCESSFUL, unchanged)
                 for s in batch
             ]
             entries += results
@@ -89,7 +98,7 @@ class Applier:
                 for s, e in zip(batch, results, strict=True)
                 if s.id[1] == "CustomResourceDefinition" and e.status == MigrationStatus.SUCCESSFUL
             ]
-            if crds:
+            if crds and not self.dry_run:
                 await self._wait_established(crds)
         return entries
 
@@ -97,11 +106,17 @@ class Applier:
         async with semaphore:
             return await self._one(step)
 
-    def _entry(self, step: Step, status: MigrationStatus, reason: str) -> Entry:
+    def _entry(self, step: Step, status: MigrationStatus, reason: str, diff: str = "") -> Entry:
         # Interned: a namespace's name is shared by all its entries, not copied in each.
         namespace = sys.intern(step.id[2])
         return Entry(
-            str(step.obj.get("apiVersion", "")), step.id[1], namespace, step.id[3], status, reason
+            str(step.obj.get("apiVersion", "")),
+            step.id[1],
+            namespace,
+            step.id[3],
+            status,
+            reason,
+            diff,
         )
 
     async def _one(self, step: Step) -> Entry:
@@ -113,6 +128,8 @@ class Applier:
             return self._entry(
                 step, MigrationStatus.FAILED, f"Error applying resource: {kind} is not served"
             )
+        if self.dry_run:
+            return await self._dry(t, step)
         try:
             reason, written = await self._write(t, step.obj)
         except RestError as e:
@@ -124,6 +141,44 @@ class Applier:
         if step.drift is not None and reason == MIGRATED:
             reason = drifted_reason(step.drift)
         return self._entry(step, MigrationStatus.SUCCESSFUL, _noted(reason, describe(step.obj)))
+
+    async def _dry(self, t: ResourceType, step: Step) -> Entry:
+        """One step of a dry run: what the real write would do, and nothing written."""
+        ok = MigrationStatus.SUCCESSFUL
+        parked = describe(step.obj)
+        crd = self._new_crds.get((t.group, t.plural))
+        if crd is not None:
+            note = dryrun.CRD_FIRST.format(name=crd)
+            return self._entry(step, ok, dryrun.noted(dryrun.WOULD_CREATE, note, parked))
+        if step.id[2] in self._new_namespaces:
+            note = dryrun.NAMESPACE_FIRST
+            return self._entry(step, ok, dryrun.noted(dryrun.WOULD_CREATE, note, parked))
+        try:
+            reason, merged = await self._write(t, step.obj)
+        except RestError as e:
+            return self._entry(
+                step, MigrationStatus.FAILED, dryrun.REFUSED.format(message=e.message)
+            )
+        if not step.exists:
+            if step.id[1] == "Namespace":
+                self._new_namespaces.add(step.id[3])
+            elif step.id[1] == "CustomResourceDefinition":
+                spec = step.obj.get("spec") or {}
+                plural = str((spec.get("names") or {}).get("plural") or "")
+                self._new_crds[(str(spec.get("group") or ""), plural)] = step.id[3]
+        if not reason.startswith(MIGRATED):  # a re-create
+            return self._entry(step, ok, dryrun.noted(reason, parked))
+        ports = reason[len(MIGRATED) :].lstrip("; ")  # node ports the destination refused
+        if not step.exists:
+            return self._entry(step, ok, dryrun.noted(dryrun.WOULD_CREATE, ports, parked))
+        drift = dryrun.drift_note(step.drift) if step.drift is not None else ""
+        diff = ""
+        try:
+            live = await self.rest.request("GET", object_path(t, step.id[2] or None, step.id[3]))
+            diff = self._diffs.take(dryrun.field_diff(live.json(), merged))
+        except RestError as e:
+            diff = f"(no diff: {e.message})\n"
+        return self._entry(step, ok, dryrun.noted(dryrun.WOULD_UPDATE, drift, ports, parked), diff)
 
     async def _write(self, t: ResourceType, obj: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """Apply ``obj``: (the ledger's reason, the object as the destination has it now). A
@@ -146,7 +201,7 @@ class Applier:
     async def _write_once(self, t: ResourceType, obj: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         for attempt in range(1, _RETRIES + 1):
             try:
-                return MIGRATED, await self.rest.apply(t, obj)
+                return MIGRATED, await self.rest.apply(t, obj, self.dry_run)
             except RestError as e:
                 if e.status == 422 and any(m in e.message for m in _IMMUTABLE_MARKERS):
                     return await self._recreate(t, obj, e.message)
@@ -162,6 +217,10 @@ class Applier:
         self, t: ResourceType, obj: dict[str, Any], why: str
     ) -> tuple[str, dict[str, Any]]:
         meta = obj["metadata"]
+        if self.dry_run:
+            # The delete is checked (rights, admission); the new object cannot be, before it.
+            await self.rest.delete(t, meta.get("namespace"), meta["name"], dry_run=True)
+            return dryrun.WOULD_RECREATE.format(reason=_first_line(why)), obj
         log.info("re-creating %s %s/%s: %s", t.kind, meta.get("namespace", ""), meta["name"], why)
         await self.rest.delete(t, meta.get("namespace"), meta["name"])
         if not await self.rest.wait_gone(t, meta.get("namespace"), meta["name"], _GONE_TIMEOUT):

@@ -78,6 +78,8 @@ class Job:
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     concurrency: int = 16
     inputs: TransformInputs = field(default_factory=TransformInputs)
+    #: Plan with server-side dry runs only: nothing written on the destination (``dryrun``).
+    dry_run: bool = False
 
 
 @dataclass
@@ -188,8 +190,16 @@ class _Run:
             inputs=job.inputs,
         )
         stamp = migration_annotations(job.name, job.namespace, job.started)
-        self._planner = Planner(self._tctx, stamp, memo, str(destination.http.base_url))
-        self._applier = Applier(destination, self._types, job.concurrency, self._planner.applied)
+        self._planner = Planner(
+            self._tctx, stamp, memo, str(destination.http.base_url), read_only=job.dry_run
+        )
+        self._applier = Applier(
+            destination,
+            self._types,
+            job.concurrency,
+            None if job.dry_run else self._planner.applied,
+            dry_run=job.dry_run,
+        )
         self._sources = [
             Cursor(source, t, self._names, _same, self._selector_text) for t in namespaced
         ]
@@ -443,8 +453,12 @@ class _Namespace:
                 for c in self._copies.values()
                 if c.id not in self._wanted and c.id[:2] not in refused
             ]
-            entries = await run._on_destination(purge(destination, gone, run._types))
+            entries = await run._on_destination(
+                purge(destination, gone, run._types, run._job.dry_run)
+            )
             run._entries += entries
+        if run._job.dry_run:
+            return  # the links are written after the objects: nothing to fix in a dry run
         owners = self._claims.owners()
         if owners or self._volumes:
             failures = await run._on_destination(

@@ -32,11 +32,13 @@ class Entry:
     name: str
     status: MigrationStatus
     reason: str
+    #: A dry run's update: the unified diff of its fields (see ``dryrun.field_diff``).
+    diff: str = ""
 
     def to_status(self) -> dict[str, Any]:
         """As a ``status.resources[]`` item, in Stork's layout (group "core" for core)."""
         group, _, version = self.api_version.rpartition("/")
-        return {
+        item = {
             "name": self.name,
             "namespace": self.namespace,
             "group": group or "core",
@@ -46,6 +48,9 @@ class Entry:
             "reason": self.reason,
             "transformedBy": "",
         }
+        if self.diff:
+            item["diff"] = self.diff
+        return item
 
     @property
     def gvk(self) -> str:

@@ -94,8 +94,11 @@ class Planner:
         stamp: Mapping[str, str],
         memo: TransformMemo | None,
         destination: str,
+        read_only: bool = False,
     ) -> None:
+        """``read_only`` (a dry run): the memo is consulted, never changed."""
         self._tctx = tctx
+        self._read_only = read_only
         self._stamp = stamp
         self._memo = memo
         self._destination = destination
@@ -137,13 +140,14 @@ class Planner:
             and memory.fresh(obj, self._fingerprint)
             and not moved
         ):
-            memory.destination = version  # in step: the version to compare with next time
+            if not self._read_only:
+                memory.destination = version  # in step: the version to compare with next time
             return Step(oid, _stub(obj), Action.UNCHANGED, phase_of(*oid[:2]), True)
         step = plan_step(for_apply(_annotated(transform(obj, self._tctx), self._stamp)), hashes)
         if moved and step.action == Action.UNCHANGED:
             assert here is not None
             step = dataclasses.replace(step, action=Action.APPLY, drift=here.editors)
-        if self._memo is not None and key is not None:
+        if self._memo is not None and key is not None and not self._read_only:
             content = step.obj["metadata"]["annotations"][HASH_ANNOTATION]
             unchanged = step.action == Action.UNCHANGED
             remembered = Memory(

@@ -55,6 +55,8 @@ class MigrationOptions:
     ignore_owner_references_check: bool = False
     exclude_resource_types: tuple[str, ...] = ()
     transform_specs: tuple[str, ...] = ()
+    #: Ours: compute the plan with server-side dry runs, write nothing on the destination.
+    dry_run: bool = False
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any] | None) -> MigrationOptions:
@@ -89,6 +91,7 @@ class MigrationOptions:
             ignore_owner_references_check=_flag(s.ignore_owner_references_check, False),
             exclude_resource_types=tuple(s.exclude_resource_types or ()),
             transform_specs=tuple(s.transform_specs or ()),
+            dry_run=_flag(s.dry_run, False),
         )
 
 
