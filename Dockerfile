@@ -1,5 +1,6 @@
 # The stork controller image: `stork run` (the Deployment in deploy/ passes its flags).
 # Build: docker build -t ghcr.io/stork-py/stork:0.1.0 .
+# Without any registry (the sandbox's nodes): `make image` builds Containerfile beside it.
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./

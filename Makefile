@@ -4,8 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SANDBOX_DIR ?= .sandbox
+# `make demo` gives each cluster a real node (root and the packages below); NODES=0: none.
+NODES ?= 1
+# Debian packages of the sandbox's nodes (containerd, runc, CNI plugins, busybox for the
+# application image, iptables for the network guard, gcc for the pause program) and of the
+# controller image (buildah). Installed by `make packages` when root, else skipped saying so.
+PACKAGES := containerd runc containernetworking-plugins busybox-static iptables gcc libc6-dev \
+	buildah
 
-.PHONY: install controlplane crds lint test unit integration demo demo-down bench bench-schedules clean
+.PHONY: install packages controlplane image crds lint test unit integration demo demo-down \
+	bench bench-schedules clean
 
 install: $(STAMP)
 
@@ -16,9 +24,15 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# Builds kube-apiserver, kube-controller-manager and etcd from Go modules into a cache keyed by
-# version (reused when present). KUBEBUILDER_ASSETS, when set, is used instead. Also builds helm
-# (for the chart's test) the same way, unless STORK_HELM names a helm binary.
+# Idempotent and quiet: apt-get only when a package is missing, and only as root.
+packages:
+	@bash hack/install-packages.sh $(PACKAGES)
+
+# Builds kube-apiserver, kube-controller-manager, etcd, and the nodes' kubelet and
+# kube-scheduler from Go modules into a cache keyed by version (reused when present; concurrent
+# builds wait for each other). KUBEBUILDER_ASSETS, when set, is used instead (nodes then need a
+# directory that also holds kubelet and kube-scheduler, or the cache). Also
+# builds helm (for the chart's test) the same way, unless STORK_HELM names a helm binary.
 controlplane: $(STAMP)
 	@if [ -n "$$KUBEBUILDER_ASSETS" ]; then \
 		echo "[controlplane] using KUBEBUILDER_ASSETS=$$KUBEBUILDER_ASSETS"; \
@@ -33,6 +47,12 @@ controlplane: $(STAMP)
 		HELM_MODULE=$$HELM_MODULE HELM_VER=$$HELM_VER HELM_OUT=$$HELM_OUT bash hack/build-helm.sh >/dev/null; \
 	fi
 
+# The controller's image from Containerfile on a Debian base made from packages (no container
+# registry), as an OCI archive in the build cache that `stork sandbox load-image` loads into
+# the nodes. Needs root and buildah (`make packages`).
+image: $(STAMP) packages
+	@$(BIN)/python hack/build_image.py
+
 crds: $(STAMP)
 	$(BIN)/python -m stork.api.crd deploy/crds
 
@@ -45,14 +65,16 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q
 
-integration: controlplane
+integration: controlplane packages
+	@$(BIN)/python hack/build_image.py --if-possible
 	$(BIN)/pytest tests/integration -q
 
-test: lint controlplane
+test: lint controlplane packages
+	@$(BIN)/python hack/build_image.py --if-possible
 	$(BIN)/pytest tests -q
 
-demo: controlplane
-	$(BIN)/python hack/demo.py --dir $(SANDBOX_DIR)
+demo: controlplane packages
+	$(BIN)/python hack/demo.py --dir $(SANDBOX_DIR) $(if $(filter 0,$(NODES)),--no-nodes,--nodes)
 
 # Not part of `make test`: minutes (the 100,000-object size: an hour or more) of load on a
 # sandbox of its own (.sandbox-bench); the client-go limit is built once into ~/.cache/stork.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the helm CLI from Go modules (`go install <module>/cmd/helm@<version>`) into a cache
-# directory keyed by version, so the chart test renders with the real helm. Reuses the cache.
+# directory keyed by version, so the chart test renders with the real helm. Reuses the cache;
+# a lock (flock) makes concurrent runs wait for each other.
 #
 #   HELM_MODULE  Go module of Helm (default below)
 #   HELM_VER     its release (default below; pinned in src/stork/deploy/helm.py)
@@ -21,9 +22,20 @@ if [[ -x $HELM_OUT/helm ]]; then
   echo "$HELM_OUT"
   exit 0
 fi
+mkdir -p "$HELM_OUT"
+# Several worktrees share the cache: wait for a concurrent build instead of repeating it.
+exec 9>"$CACHE_ROOT/.build.lock"
+if ! flock -n 9; then
+  say "another build of helm is running; waiting for it"
+  flock 9
+fi
+if [[ -x $HELM_OUT/helm ]]; then
+  say "using cached helm in $HELM_OUT"
+  echo "$HELM_OUT"
+  exit 0
+fi
 command -v go >/dev/null || { say "Go is needed to build helm (go 1.26 or newer)"; exit 1; }
 start=$(date +%s)
-mkdir -p "$HELM_OUT"
 W="$(mktemp -d)"
 trap 'rm -rf "$W"' EXIT
 say "building helm $HELM_VER with $(go env GOVERSION) (a few minutes the first time)"

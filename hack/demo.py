@@ -1,30 +1,45 @@
 """`make demo`: the documentation's Metro-DR flow on two local clusters.
 
-Starts the sandbox, installs the CRDs on both clusters, deploys a sample application on the
-source, applies the documentation's SchedulePolicy, ClusterPair and MigrationSchedule, runs the
-controller until the first scheduled migration succeeded, and shows the application on the
-destination, scaled to zero and ready to be activated. The sandbox keeps running afterwards
-(`make demo-down` stops it).
+Starts the sandbox (with a real node per cluster unless --no-nodes, or when this machine cannot
+have them: then it says so), installs the CRDs on both clusters, deploys a sample application
+on the source (Running there with nodes), applies the documentation's SchedulePolicy,
+ClusterPair and MigrationSchedule, runs the controller until the first scheduled migration
+succeeded, shows the application on the destination, scaled to zero, then fails over: the
+source is stopped, `storkctl activate migrations` on the destination brings the application up
+there (with nodes: its pods Running and Ready, READY 3/3, serving the migrated content), and the
+source is started again. The sandbox keeps running afterwards (`make demo-down` stops it).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 from lightkube import ApiError, Client
+from lightkube.resources.core_v1 import Namespace, PersistentVolume, Pod
+from lightkube.types import PatchType
 
 from stork.api.crd import CRDS, crd_manifest
 from stork.kube.config import make_client
 from stork.kube.crds import apply_crds
-from stork.kube.resources import ClusterPairResource, MigrationResource
+from stork.kube.resources import (
+    ClusterPairResource,
+    MigrationResource,
+    MigrationScheduleResource,
+    SchedulePolicyResource,
+)
 from stork.sandbox import MissingBinariesError, Sandbox, SandboxError
+from stork.sandbox.images import BUSYBOX_IMAGE
+from stork.sandbox.nodes import unavailable
 from stork.sandbox.seeds import SEED_FILES, seed_objects
 
 
@@ -35,7 +50,7 @@ def step(title: str) -> None:
 def run(kubeconfig: Path, *args: str) -> None:
     """Run kubectl against the sandbox, echoing the command as a user would type it."""
     kubectl = shutil.which("kubectl", path=str(Path(sys.executable).parent)) or "kubectl"
-    print(f"$ kubectl {' '.join(args)}", flush=True)
+    print(f"$ kubectl {shlex.join(args)}", flush=True)
     env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
     subprocess.run([kubectl, *args], env=env, check=True)
 
@@ -44,24 +59,56 @@ def storkctl(kubeconfig: Path, *args: str) -> None:
     """Run storkctl against the sandbox, echoing the command as a user would type it."""
     print(f"$ storkctl {' '.join(args)}", flush=True)
     env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
-    subprocess.run([sys.executable, "-m", "stork.cli.storkctl_main", *args], env=env, check=True)
+    for attempt in range(3):
+        done = subprocess.run(
+            [sys.executable, "-m", "stork.cli.storkctl_main", *args],
+            env=env, stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+        # A loaded apiserver's watch cache may answer 429 for a moment; the commands the demo
+        # runs are idempotent.
+        if done.returncode == 0 or "TooManyRequests" not in done.stderr or attempt == 2:
+            break
+    sys.stderr.write(done.stderr)
+    if done.returncode != 0:
+        raise SystemExit(done.returncode)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", type=Path, default=Path(".sandbox"))
+    parser.add_argument(
+        "--nodes",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a real node per cluster, so that pods run (default; needs root and packages)",
+    )
     args = parser.parse_args()
     sandbox = Sandbox(args.dir, log=lambda line: print(line, flush=True))
+    nodes = args.nodes
+    if nodes and (why := unavailable()):
+        print(f"note: no nodes on this machine ({why}).\n"
+              "      The demo runs without them: no pod will run (`make demo NODES=0` says so "
+              "at once).", flush=True)  # fmt: skip
+        nodes = False
+    started = time.monotonic()
 
-    step("Starting the sandbox: clusters 'source' and 'destination' (real kube-apiservers)")
+    what = "with a real node each (kubelet, containerd)" if nodes else "without nodes"
+    step(f"Starting the sandbox: clusters 'source' and 'destination' {what}")
     try:
-        result = sandbox.up()
+        result = sandbox.up(nodes=nodes)
     except (SandboxError, MissingBinariesError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     print(f"{'reused' if result.reused else 'ready'} in {result.seconds:.1f}s")
     for s in sandbox.status() or []:
-        print(f"  {s.name:<12} {s.url:<28} {s.health}")
+        print(f"  {s.name:<12} {s.url:<28} {s.node or '(no node)':<12} {s.health}")
+    if not args.nodes and sandbox.has_nodes():
+        print(f"note: without nodes asked (NODES=0), but the sandbox in {args.dir} has them")
+    elif not args.nodes:
+        print("note: without nodes (NODES=0): the clusters run no pods")
+    nodes = sandbox.has_nodes()
+    if result.reused:
+        _reset(sandbox)
 
     step("Installing the CRDs on both clusters (server-side apply; idempotent)")
     for name in ("source", "destination"):
@@ -114,6 +161,12 @@ def main() -> int:
     step("A sample application in migrationnamespace on the source")
     (files / "app.yaml").write_text(SAMPLE_APP)
     run(source, "apply", "-n", "migrationnamespace", "-f", str(files / "app.yaml"))
+    if nodes:
+        t = time.monotonic()
+        run(source, "rollout", "status", "deployment/web", "-n", "migrationnamespace",
+            "--timeout=180s")  # fmt: skip
+        print(f"  (Ready on the source in {time.monotonic() - t:.1f}s)")
+        run(source, "get", "pods", "-n", "migrationnamespace", "-o", "wide")
 
     step("Running the controller (stork run) until the first scheduled migration is done")
     log = args.dir / "demo-controller.log"
@@ -156,9 +209,28 @@ def main() -> int:
         '{.metadata.annotations.stork\\.openstorage\\.org/migrationReplicas}{"\\n"}',
     )
 
-    step("Failover: storkctl activate migrations on the destination")
+    step("Failover: the source is lost (stork sandbox stop source)")
+    sandbox.stop("source")
+    print("source stopped")
+    step("storkctl activate migrations on the destination")
+    t = time.monotonic()
     storkctl(destination, "activate", "migrations", "-n", "migrationnamespace")
-    run(destination, "get", "deployment", "web", "-n", "migrationnamespace")
+    if nodes:
+        run(destination, "rollout", "status", "deployment/web", "-n", "migrationnamespace",
+            "--timeout=180s")  # fmt: skip
+        ready_in = time.monotonic() - t
+        run(destination, "get", "deployment", "web", "-n", "migrationnamespace")
+        run(destination, "get", "pods", "-n", "migrationnamespace", "-o", "wide")
+        _show_served_content(destination)
+        print(f"\nThe application runs on the destination: READY 3/3, {ready_in:.1f}s after "
+              "`storkctl activate migrations`.")  # fmt: skip
+    else:
+        run(destination, "get", "deployment", "web", "-n", "migrationnamespace")
+        print("\nWithout nodes no pod runs: READY stays 0/3 (with root and `make packages`, "
+              "`make demo` gives the clusters nodes and the pods run).")  # fmt: skip
+    step("The source comes back (stork sandbox start source)")
+    sandbox.start("source")
+    print(f"source started; the whole demo took {time.monotonic() - started:.0f}s")
 
     print(
         f"\nThe sandbox keeps running. Look around with:\n"
@@ -171,6 +243,8 @@ def main() -> int:
     return 0
 
 
+# The image is local (loaded into the sandbox's nodes, never pulled): busybox's httpd serves the
+# ConfigMap web-config; the readiness probe asks it over the pod network.
 SAMPLE_APP = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -180,17 +254,27 @@ spec:
   selector: {matchLabels: {app: web}}
   template:
     metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: nginx}]}
+    spec:
+      terminationGracePeriodSeconds: 2
+      containers:
+      - name: web
+        image: BUSYBOX
+        imagePullPolicy: IfNotPresent
+        command: [httpd, -f, -p, "8080", -h, /www]
+        ports: [{containerPort: 8080}]
+        readinessProbe: {httpGet: {path: /index.html, port: 8080}, periodSeconds: 2}
+        volumeMounts: [{name: content, mountPath: /www}]
+      volumes: [{name: content, configMap: {name: web-config}}]
 ---
 apiVersion: v1
 kind: Service
 metadata: {name: web}
-spec: {selector: {app: web}, ports: [{port: 80}]}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
 ---
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: web-config}
-data: {greeting: hello}
+data: {index.html: "hello from the migrated web-config\\n"}
 ---
 apiVersion: v1
 kind: Secret
@@ -215,7 +299,64 @@ spec:
   storageClassName: manual
   volumeName: demo-web-data
   resources: {requests: {storage: 1Gi}}
-"""
+""".replace("BUSYBOX", BUSYBOX_IMAGE)
+
+
+def _reset(sandbox: Sandbox) -> None:
+    """On a reused sandbox, remove what an earlier run of the demo made, so that it starts
+    over (the namespaces on both clusters, the policy, the PersistentVolume)."""
+    step("The sandbox ran already: removing what an earlier demo made")
+    for name in ("source", "destination"):
+        with make_client(sandbox.kubeconfig(name)) as client:
+            gone: list[tuple[Any, str]] = [
+                (Namespace, "migrationnamespace"),
+                (Namespace, "mysql"),
+                (PersistentVolume, "demo-web-data"),
+                (SchedulePolicyResource, "testpolicy"),
+            ]
+            # The schedule's finalizer is the controller's, which is not running now.
+            with contextlib.suppress(ApiError):
+                for schedule in client.list(
+                    MigrationScheduleResource, namespace="migrationnamespace"
+                ):
+                    client.patch(
+                        MigrationScheduleResource,
+                        schedule["metadata"]["name"],
+                        {"metadata": {"finalizers": None}},
+                        namespace="migrationnamespace",
+                        patch_type=PatchType.MERGE,
+                    )
+            for kind, obj in gone:
+                with contextlib.suppress(ApiError):
+                    client.delete(kind, obj)
+            deadline = time.monotonic() + 180
+            while any(_exists(client, kind, obj) for kind, obj in gone):
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"error: the earlier demo's objects on {name} did not go")
+                time.sleep(0.5)
+        print(f"  {name}: clean")
+
+
+def _exists(client: Client, kind: Any, name: str) -> bool:
+    try:
+        client.get(kind, name)
+    except ApiError as e:
+        if e.status.code == 404:
+            return False
+        raise
+    return True
+
+
+def _show_served_content(kubeconfig: Path) -> None:
+    """One web pod asks another for the migrated ConfigMap, over the pod network."""
+    with make_client(kubeconfig) as client:
+        pods = [p for p in client.list(Pod, namespace="migrationnamespace", labels={"app": "web"})
+                if p.status and p.status.podIP and p.metadata]  # fmt: skip
+    if len(pods) < 2:
+        return
+    asker, ip = pods[0].metadata.name, pods[-1].status.podIP  # type: ignore[union-attr]
+    request = f"printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 5 {ip} 8080 | tail -n 1"
+    run(kubeconfig, "exec", "-n", "migrationnamespace", str(asker), "--", "sh", "-c", request)
 
 
 def _start_controller(kubeconfig: Path, log: Path) -> subprocess.Popen[bytes]:

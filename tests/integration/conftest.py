@@ -2,6 +2,10 @@
 
 The sandbox is started once per test session in a temporary directory and stopped at the end,
 or reused (and left running) when $STORK_SANDBOX_DIR names a running one.
+
+Tests whose pods must really run use ``node_clusters`` instead: a second sandbox, started
+with ``--nodes`` once per session (or reused from $STORK_NODES_SANDBOX_DIR), skipped with the
+reason where nodes cannot run (not root, packages or binaries missing).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from lightkube.resources.core_v1 import Namespace
 
 from stork.kube.config import make_client
 from stork.sandbox import Sandbox
+from stork.sandbox.nodes import unavailable
 from tests.relay import Relay, relay_for, write_relay_kubeconfig
 
 
@@ -47,14 +52,15 @@ def _running(directory: Path) -> bool:
     return status is not None and all(s.health == "Ready" for s in status)
 
 
-@pytest.fixture(scope="session")
-def clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clusters]:
-    reuse = os.environ.get("STORK_SANDBOX_DIR")
-    if reuse and _running(Path(reuse)):
+def _session_clusters(
+    tmp_path_factory: pytest.TempPathFactory, reuse_env: str, nodes: bool
+) -> Iterator[Clusters]:
+    reuse = os.environ.get(reuse_env)
+    if reuse and _running(Path(reuse)) and (not nodes or Sandbox(Path(reuse)).has_nodes()):
         sandbox, owned = Sandbox(Path(reuse)), False
     else:
-        sandbox, owned = Sandbox(tmp_path_factory.mktemp("sandbox")), True
-        sandbox.up()
+        sandbox, owned = Sandbox(tmp_path_factory.mktemp("nodes" if nodes else "sandbox")), True
+        sandbox.up(nodes=nodes)
     from stork.api.crd import CRDS, crd_manifest
     from stork.kube.crds import apply_crds
 
@@ -70,6 +76,19 @@ def clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clusters]:
         destination.close()
         if owned:
             sandbox.down()
+
+
+@pytest.fixture(scope="session")
+def clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clusters]:
+    yield from _session_clusters(tmp_path_factory, "STORK_SANDBOX_DIR", nodes=False)
+
+
+@pytest.fixture(scope="session")
+def node_clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clusters]:
+    """A sandbox whose clusters have a real node each: pods run."""
+    if why := unavailable():
+        pytest.skip(f"no sandbox nodes on this machine: {why}")
+    yield from _session_clusters(tmp_path_factory, "STORK_NODES_SANDBOX_DIR", nodes=True)
 
 
 @dataclass
@@ -93,6 +112,20 @@ def start_controller(
     clusters: Clusters, tmp_path: Path
 ) -> Iterator[Callable[..., RunningController]]:
     """Start `stork run` against the source with extra flags; stopped after the test."""
+    yield from _controller_starter(clusters, tmp_path)
+
+
+@pytest.fixture
+def start_node_controller(
+    node_clusters: Clusters, tmp_path: Path
+) -> Iterator[Callable[..., RunningController]]:
+    """`start_controller` for the sandbox with nodes."""
+    yield from _controller_starter(node_clusters, tmp_path)
+
+
+def _controller_starter(
+    clusters: Clusters, tmp_path: Path
+) -> Iterator[Callable[..., RunningController]]:
     started: list[RunningController] = []
 
     def start(*flags: str) -> RunningController:
@@ -158,7 +191,11 @@ def release_schedules(client: Client, namespace: str) -> None:
 @pytest.fixture
 def namespace(clusters: Clusters) -> Iterator[str]:
     """A fresh namespace on the source; deleted from both clusters after the test."""
-    name = f"t-{uuid.uuid4().hex[:10]}"
+    yield from _fresh_namespace(clusters, "t")
+
+
+def _fresh_namespace(clusters: Clusters, prefix: str) -> Iterator[str]:
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
     clusters.source.create(Namespace(metadata=ObjectMeta(name=name)))
     yield name
     for client in (clusters.source, clusters.destination):
@@ -181,3 +218,9 @@ def relay(clusters: Clusters) -> Iterator[Relay]:
 def relay_kubeconfig(clusters: Clusters, relay: Relay, tmp_path: Path) -> Path:
     """The source's admin kubeconfig, pointed at ``relay``."""
     return write_relay_kubeconfig(clusters.kubeconfig("source"), relay, tmp_path / "relay.kc")
+
+
+@pytest.fixture
+def node_namespace(node_clusters: Clusters) -> Iterator[str]:
+    """`namespace` on the sandbox with nodes."""
+    yield from _fresh_namespace(node_clusters, "n")

@@ -1,4 +1,5 @@
-"""`stork run` creates Stork's default SchedulePolicies when missing and never overwrites them."""
+"""`stork run` creates Stork's default SchedulePolicies when missing and overwrites only Stork's
+old 1-minute default-migration-policy."""
 
 from __future__ import annotations
 
@@ -53,10 +54,29 @@ def test_defaults_are_created_once_and_edits_survive(clusters: Clusters, no_defa
     assert ensure_default_policies(clusters.source, DEFAULT_POLICIES) == []
 
     edited = clusters.source.get(SchedulePolicyResource, "default-migration-policy")
-    edited["policy"] = {"interval": {"intervalMinutes": 1}}
+    edited["policy"] = {"interval": {"intervalMinutes": 5}}
     clusters.source.replace(edited)
     assert ensure_default_policies(clusters.source, DEFAULT_POLICIES) == []
-    assert _policy(clusters, "default-migration-policy") == {"interval": {"intervalMinutes": 1}}
+    assert _policy(clusters, "default-migration-policy") == {"interval": {"intervalMinutes": 5}}
+
+
+def test_the_old_default_interval_of_one_minute_becomes_thirty(
+    clusters: Clusters, no_defaults: None
+) -> None:
+    """Stork's upgrade fix: only default-migration-policy, only from exactly 1 minute."""
+    ensure_default_policies(clusters.source, DEFAULT_POLICIES)
+    for name in ("default-migration-policy", "default-interval-policy"):
+        old = clusters.source.get(SchedulePolicyResource, name)
+        old["policy"] = {"interval": {"intervalMinutes": 1}}
+        clusters.source.replace(old)
+    assert ensure_default_policies(clusters.source, DEFAULT_POLICIES) == []
+    assert _policy(clusters, "default-migration-policy") == {"interval": {"intervalMinutes": 30}}
+    assert _policy(clusters, "default-interval-policy") == {"interval": {"intervalMinutes": 1}}
+    other = clusters.source.get(SchedulePolicyResource, "default-migration-policy")
+    other["policy"] = {"daily": {"time": "1:00AM"}}  # no interval section: left alone
+    clusters.source.replace(other)
+    assert ensure_default_policies(clusters.source, DEFAULT_POLICIES) == []
+    assert _policy(clusters, "default-migration-policy") == {"daily": {"time": "1:00AM"}}
 
 
 def test_stork_run_creates_them_and_stops_on_sigterm(

@@ -6,12 +6,13 @@ from click.testing import CliRunner
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.core_v1 import ServiceAccount
 
+from stork.api.crd import CRDS
 from stork.cli.stork_main import cli
 from stork.deploy.install import kubectl_ref
 from stork.deploy.manifests import controller_manifests, default_image
 from tests.integration.conftest import Clusters
 
-CRD_LINES = 6
+CRD_LINES = len(CRDS)
 
 
 def install(clusters: Clusters, *flags: str) -> list[tuple[str, str]]:

@@ -160,7 +160,7 @@ def wait_migration(clusters: Clusters, namespace: str, name: str, timeout: float
 
 def run_migration(clusters: Clusters, namespace: str, name: str, **spec: Any) -> dict[str, Any]:
     create_migration(clusters, namespace, name, **spec)
-    return wait_migration(clusters, namespace, name, 60)
+    return wait_migration(clusters, namespace, name, 120)
 
 
 def versions(client: Client, namespace: str, migrated: set[tuple[str, str]]) -> dict[str, str]:
@@ -343,14 +343,23 @@ def test_a_pair_that_is_not_ready_keeps_the_migration_pending(
             }
         )
     )
+    first = wait_for(
+        lambda: clusters.source.get(MigrationResource, "waiting", namespace=app).get("status"),
+        30,
+        "the migration's first status",
+    )
+    assert first in ({"stage": "", "status": ""}, {"stage": "", "status": "Pending"})
     status = wait_for(
         lambda: (
-            clusters.source.get(MigrationResource, "waiting", namespace=app).get("status") or {}
+            (
+                clusters.source.get(MigrationResource, "waiting", namespace=app).get("status") or {}
+            ).get("status")
+            == "Pending"
         ),
         30,
         "the migration to be Pending",
     )
-    assert status["status"] == "Pending"
+    assert status
     events = wait_for(
         lambda: [
             e.message

@@ -21,6 +21,18 @@ class OpenStorkModel(StorkModel):
     model_config = ConfigDict(extra="allow")
 
 
+class ObjectOutcome(OpenStorkModel):
+    """An object (name, namespace, group, version, kind) and what became of it."""
+
+    name: str | None = None
+    namespace: str | None = None
+    group: str | None = None
+    version: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    reason: str | None = None
+
+
 class Condition(StorkModel):
     """A standard Kubernetes condition (metav1.Condition), beside Stork's own status fields."""
 

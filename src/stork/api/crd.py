@@ -13,11 +13,14 @@ from typing import Any
 
 import yaml
 
+from stork.api.action import Action
+from stork.api.applicationregistration import ApplicationRegistration
 from stork.api.base import KubeObject
 from stork.api.clusterpair import ClusterPair
 from stork.api.constants import GROUP, VERSION
 from stork.api.migration import Migration
 from stork.api.migrationschedule import MigrationSchedule
+from stork.api.resourcetransformation import ResourceTransformation
 from stork.api.rule import Rule
 from stork.api.schedulepolicy import NamespacedSchedulePolicy, SchedulePolicy
 
@@ -142,6 +145,34 @@ CRDS: tuple[CrdInfo, ...] = (
         ),
     ),
     CrdInfo(Rule, "Rule", "rules", True, status=False),
+    CrdInfo(
+        ResourceTransformation,
+        "ResourceTransformation",
+        "resourcetransformations",
+        True,
+        ("rt",),
+        columns=(PrinterColumn("Status", ".status.status"), _AGE),
+    ),
+    CrdInfo(
+        ApplicationRegistration,
+        "ApplicationRegistration",
+        "applicationregistrations",
+        False,
+        ("appreg",),
+        status=False,
+    ),
+    CrdInfo(
+        Action,
+        "Action",
+        "actions",
+        True,
+        columns=(
+            PrinterColumn("Type", ".spec.actionType"),
+            PrinterColumn("Stage", ".status.stage"),
+            PrinterColumn("Status", ".status.status"),
+            _AGE,
+        ),
+    ),
 )
 
 

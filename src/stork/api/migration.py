@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from stork.api.base import Conditions, KubeObject, OpenStorkModel
+from stork.api.base import Conditions, KubeObject, ObjectOutcome, OpenStorkModel
 
 
 class MigrationSpec(OpenStorkModel):
@@ -38,16 +38,9 @@ class MigrationSpec(OpenStorkModel):
     exclude_resource_types: list[str] | None = None
 
 
-class MigrationResourceInfo(OpenStorkModel):
+class MigrationResourceInfo(ObjectOutcome):
     """One resource of the migration and what became of it."""
 
-    name: str | None = None
-    namespace: str | None = None
-    group: str | None = None
-    version: str | None = None
-    kind: str | None = None
-    status: str | None = None
-    reason: str | None = None
     transformed_by: str | None = None
 
 

@@ -32,11 +32,17 @@ def sandbox() -> None:
 
 @sandbox.command()
 @_dir_option
+@click.option(
+    "--nodes",
+    is_flag=True,
+    help="Give each cluster a real node (kubelet, containerd, kube-scheduler): pods run. "
+    "Needs root and the Debian packages of `make packages`.",
+)
 @friendly_errors(SandboxError, MissingBinariesError, OSError)
-def up(directory: Path) -> None:
+def up(directory: Path, nodes: bool) -> None:
     """Start both clusters (or reuse them when they already run) and write kubeconfigs."""
     sb = _sandbox(directory)
-    result = sb.up()
+    result = sb.up(nodes=nodes)
     verb = "reused" if result.reused else "ready"
     click.echo(f"sandbox {verb} in {result.seconds:.1f}s")
     _print_status(sb)
@@ -58,7 +64,12 @@ def _print_status(sb: Sandbox) -> bool:
     rows = sb.status()
     if rows is None:
         raise UserError(f"no sandbox in {sb.dir}: run `stork sandbox up --dir {sb.dir}`")
-    print_table(["CLUSTER", "URL", "STATUS"], [[r.name, r.url, r.health] for r in rows])
+    if any(r.node for r in rows):
+        print_table(
+            ["CLUSTER", "URL", "NODE", "STATUS"], [[r.name, r.url, r.node, r.health] for r in rows]
+        )
+    else:
+        print_table(["CLUSTER", "URL", "STATUS"], [[r.name, r.url, r.health] for r in rows])
     return all(r.health == "Ready" for r in rows)
 
 
@@ -89,3 +100,21 @@ def start(cluster: str, directory: Path) -> None:
     """Start a stopped cluster again with the same data, ports and certificates."""
     _sandbox(directory).start(cluster)
     click.echo(f"{cluster} started")
+
+
+@sandbox.command("load-image")
+@click.argument("archive", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--cluster",
+    "clusters",
+    type=click.Choice(CLUSTER_NAMES),
+    multiple=True,
+    help="Load into this cluster's node only (repeatable; default: both).",
+)
+@_dir_option
+@friendly_errors(SandboxError, OSError)
+def load_image(archive: Path, clusters: tuple[str, ...], directory: Path) -> None:
+    """Load an OCI image archive (e.g. `make image`'s) into the nodes' containerd."""
+    names = clusters or CLUSTER_NAMES
+    image = _sandbox(directory).load_image(archive, names)
+    click.echo(f"{image} loaded into {', '.join(names)}")

@@ -15,6 +15,7 @@ from stork.cli.errors import exit_code_for, friendly_errors
 from stork.cli.install_cmd import install
 from stork.cli.sandbox_cmd import sandbox
 from stork.controller import manager
+from stork.controller.action import ActionSettings
 from stork.controller.manager import ControllerOptions
 from stork.kube.config import KubeconfigError, load_config
 from stork.kube.crds import CrdInstallError
@@ -157,6 +158,28 @@ def _time_zone(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     show_default=True,
     envvar="STORK_LOG_LEVEL",
 )
+@click.option(
+    "--failover-probe-tries",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Tries (2 s apart) of a failover's source before it counts as unreachable (disaster "
+    "case: its steps are skipped).",
+)
+@click.option(
+    "--failover-scale-down-wait",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    help="Seconds a failover or failback waits for the pods it stopped to terminate.",
+)
+@click.option(
+    "--failover-last-mile-timeout",
+    type=click.FloatRange(min=0),
+    default=900.0,
+    show_default=True,
+    help="Seconds a failover or failback waits for its last-mile migration before rolling back.",
+)
 @friendly_errors(*CONNECTION_ERRORS)
 def run(
     kubeconfig: str | None,
@@ -177,6 +200,9 @@ def run(
     allow_pair_plain_http: bool,
     log_format: str,
     log_level: str,
+    failover_probe_tries: int,
+    failover_scale_down_wait: float,
+    failover_last_mile_timeout: float,
 ) -> None:
     """Run the controller in the foreground against the source cluster (until SIGTERM)."""
     configure("json" if log_format == "json" else "text", logging.getLevelName(log_level.upper()))
@@ -204,6 +230,11 @@ def run(
             allow_exec_plugins=allow_pair_exec_plugins,
             allow_file_references=allow_pair_file_references,
             allow_plain_http=allow_pair_plain_http,
+        ),
+        actions=ActionSettings(
+            probe_tries=failover_probe_tries,
+            scale_down_wait=failover_scale_down_wait,
+            last_mile_timeout=failover_last_mile_timeout,
         ),
     )
     manager.run(load_config(kubeconfig, context), options)

@@ -14,6 +14,7 @@ from importlib.metadata import version
 import click
 
 from stork.cli import (
+    action_cmd,
     clusterpair_cmd,
     destination_rbac_cmd,
     migration_cmd,
@@ -40,6 +41,7 @@ def _verbs() -> dict[str, Command]:
         ),
         "suspend": Command("suspend", "Suspend schedules"),
         "resume": Command("resume", "Resume schedules"),
+        "perform": Command("perform", "perform actions"),
     }
 
 
@@ -59,6 +61,7 @@ def build() -> Command:
         migrationschedule_cmd,
         migration_cmd,
         destination_rbac_cmd,
+        action_cmd,
     ):
         module.register(verbs)
     return root

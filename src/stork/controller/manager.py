@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx2
@@ -18,6 +18,7 @@ from lightkube.config.kubeconfig import SingleConfig
 from lightkube.resources.core_v1 import Secret
 
 from stork.api.constants import FIELD_MANAGER, PAIR_SECRET_TYPE
+from stork.controller.action import ActionReconciler, ActionSettings
 from stork.controller.clients import DestinationClients
 from stork.controller.clusterpair import ClusterPairReconciler
 from stork.controller.default_policies import ensure_default_policies
@@ -25,6 +26,8 @@ from stork.controller.metrics import Metrics, StateCollector
 from stork.controller.migration import MigrationReconciler, MigrationSettings
 from stork.controller.migrationschedule import MigrationScheduleReconciler, zone
 from stork.controller.paircredentials import PairCredentialResolver
+from stork.controller.registrations import ensure_builtin_registrations
+from stork.controller.resourcetransformation import ResourceTransformationReconciler
 from stork.kube.errors import ClusterUnreachableError
 from stork.kube.pairconfig import CONFINED, PairPolicy
 from stork.kube.podexec import PodExec
@@ -85,6 +88,8 @@ class ControllerOptions:
     """Seconds without an event or bookmark after which a watch is presumed dead."""
     #: What a ClusterPair's config may make the controller do (confined by default).
     pair_policy: PairPolicy = CONFINED
+    #: Failovers, failbacks and drills (their admin namespace is ``admin_namespace``).
+    actions: ActionSettings = field(default_factory=ActionSettings)
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -100,11 +105,13 @@ def run(config: SingleConfig, options: ControllerOptions) -> None:
     try:
         with Client(config=config, field_manager=FIELD_MANAGER) as client:
             created = ensure_default_policies(client, DEFAULT_POLICIES)
+            registered = ensure_builtin_registrations(client)
     except httpx2.TransportError as e:
         raise ClusterUnreachableError(
             f"the source cluster {config.cluster.server} does not answer: {e or type(e).__name__}"
         ) from e
     log.info("default schedule policies: %s", ", ".join(created) or "all present")
+    log.info("built-in application registrations: %s", ", ".join(registered) or "all present")
     asyncio.run(_run_async(config, options, early))
     log.info("stopped")
 
@@ -163,8 +170,13 @@ def wire(
     options: ControllerOptions,
     metrics: Metrics,
     destinations: DestinationClients,
+    config: SingleConfig | None = None,
 ) -> Wiring:
-    """Build the reconcilers and controllers; every kind is listed and watched once."""
+    """Build the reconcilers and controllers; every kind is listed and watched once.
+
+    ``config`` (this cluster's) gives the Action controller the synchronous client that
+    activation uses; without it, Actions fail at their scale-up steps.
+    """
     client, source = cluster.lightkube, cluster.rest
     events = EventRecorder(client)
     informers = InformerFactory(
@@ -225,10 +237,41 @@ def wire(
         ClusterPairReconciler.for_secret(pairs.informer.values),
         field_selector=f"type={PAIR_SECRET_TYPE}",
     )
+    transformations = Controller(
+        informers,
+        ResourceTransformationReconciler(client, events, source, destinations),
+        metrics=metrics,
+    )
+    transformations.watch(
+        ClusterPairResource,
+        ResourceTransformationReconciler.for_pair(transformations.informer.keys),
+    )
+    actions = Controller(
+        informers,
+        ActionReconciler(
+            client,
+            events,
+            source,
+            destinations,
+            lambda: _sync_client(config),
+            str(config.cluster.server) if config is not None else "this cluster",
+            replace(options.actions, admin_namespace=options.admin_namespace),
+        ),
+        metrics=metrics,
+    )
     caches = _Caches(
         migration_controller.informer, schedules.informer, namespaced_policies, cluster_policies
     )
-    return Wiring(informers, [pairs, migration_controller, schedules], caches)
+    return Wiring(
+        informers, [pairs, migration_controller, schedules, transformations, actions], caches
+    )
+
+
+def _sync_client(config: SingleConfig | None) -> Client:
+    """A synchronous client of this cluster (the activation functions are synchronous)."""
+    if config is None:
+        raise RuntimeError("this controller was wired without its cluster's configuration")
+    return Client(config=config, field_manager=FIELD_MANAGER, trust_env=False)
 
 
 async def _run_async(
@@ -246,7 +289,7 @@ async def _run_async(
     destinations = DestinationClients(PairCredentialResolver(client, options.pair_policy), metrics)
     servers: list[HttpServer] = []
     try:
-        wiring = wire(cluster, options, metrics, destinations)
+        wiring = wire(cluster, options, metrics, destinations, config)
         informers, controllers = wiring.informers, wiring.controllers
         metrics.add_state(StateCollector(wiring.caches))
         synced = informers.synced

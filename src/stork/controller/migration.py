@@ -19,7 +19,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx2
@@ -35,7 +35,10 @@ from stork.api.timestamps import format_time
 from stork.controller.clients import DestinationClients
 from stork.controller.metrics import Metrics
 from stork.controller.migrationstatus import MigrationStatusWriter
+from stork.controller.registrations import load_suspend_rules
+from stork.controller.resourcetransformation import TransformNotReady, load_transforms
 from stork.controller.staticcopy import static_copy_path
+from stork.failover.standby import live_services
 from stork.kube.discovery import NAMESPACES, ResourceType
 from stork.kube.errors import Backoff, is_retryable
 from stork.kube.pairconfig import PairConfigError
@@ -57,6 +60,7 @@ from stork.migration.rules import (
     parse_rule,
 )
 from stork.migration.spec import MigrationOptions, SpecError, label_selector
+from stork.migration.transform import KindTransform, TransformInputs
 from stork.runtime.events import WARNING, EventRecorder
 from stork.runtime.informer import ObjectKey
 
@@ -68,6 +72,8 @@ PAIR_NOT_READY_REQUEUE = 10.0
 PAIR_UNPROBED_REQUEUE = 2.0
 #: ... for this many seconds; then the Warning says the pair is not ready.
 UNPROBED_GRACE = 30.0
+#: Seconds between two looks at a Migration whose ResourceTransformation is not Ready yet.
+TRANSFORM_NOT_READY_REQUEUE = 5.0
 
 _POD = ResourceType("", "v1", "Pod", "pods", True)
 
@@ -157,6 +163,9 @@ class MigrationReconciler:
         fresh = await self._fresh(key)
         if fresh is None or _final(fresh):
             return None
+        if fresh.get("status") is None:
+            # As Stork's objects show it before anything happened: stage and status "".
+            await self._status.patch(key, {"stage": "", "status": ""})
         try:
             await self._run(key, fresh)
         except _Stop as stop:
@@ -185,13 +194,14 @@ class MigrationReconciler:
         # stage reads or runs anything; the rules and the engine use exactly this set.
         namespaces = await self._namespace_set(key[0], opts)
         rules = await self._load_rules(key[0], opts)
+        transforms = await self._transforms(opts, namespaces)
         pair = await self._ready_pair(key, obj, opts)
         await self._check_not_activated(key[0], obj, pair)
         started = dt.datetime.now(dt.UTC).replace(microsecond=0)
         log.info("migration %s/%s: started", key[0], key[1])
         background = await self._pre_exec(key, obj, rules, namespaces)
         try:
-            result = await self._applications(key, obj, opts, pair, namespaces, started)
+            result = await self._applications(key, obj, opts, pair, namespaces, started, transforms)
         finally:
             if background is not None:
                 await background.stop()
@@ -255,6 +265,16 @@ class MigrationReconciler:
             except RuleError as e:
                 raise _Stop(f"Error running {label}: {e}") from e
         return rules
+
+    async def _transforms(
+        self, opts: MigrationOptions, namespaces: NamespaceSet
+    ) -> dict[str, tuple[KindTransform, ...]]:
+        """The ResourceTransformation the spec names, once Ready in every namespace (Stork
+        waits for it, with a Warning event, and looks again)."""
+        try:
+            return await load_transforms(self._client, opts.transform_specs, namespaces.names)
+        except TransformNotReady as e:
+            raise _Stop(str(e), fail=False, requeue=TRANSFORM_NOT_READY_REQUEUE) from e
 
     async def _ready_pair(
         self, key: ObjectKey, obj: dict[str, Any], opts: MigrationOptions
@@ -345,6 +365,7 @@ class MigrationReconciler:
         pair: dict[str, Any],
         namespaces: NamespaceSet,
         started: dt.datetime,
+        transforms: dict[str, tuple[KindTransform, ...]],
     ) -> Result:
         """Copy the resources; a destination that does not answer is retried for a while."""
         await self._status.patch(
@@ -369,6 +390,15 @@ class MigrationReconciler:
         progress = self._status.progress(key, obj)
         try:
             destination = await self._destinations.get(pair)
+            live = (
+                frozenset()
+                if opts.start_applications
+                else await live_services(destination, namespaces.names)
+            )
+            job = replace(
+                job,
+                inputs=TransformInputs(await load_suspend_rules(self._source), transforms, live),
+            )
             result = await migrate(self._source, destination, job, progress.add, self._memo)
         except (MigrationError, PairConfigError) as e:
             raise _Stop(f"Error migrating resources: {e}", done=progress.done) from e

@@ -20,6 +20,7 @@ import yaml
 from stork.deploy.rbac import (
     CommentedRule,
     controller_rules,
+    failover_rules,
     leader_election_rules,
     plain,
     source_read_rules,
@@ -205,8 +206,21 @@ def deployment(s: DeploySettings) -> Manifest:
     }
 
 
+def failover_rbac(s: DeploySettings) -> list[Manifest]:
+    """The writes of failovers, failbacks and drills on the controller's own cluster; rules
+    still carry their comments."""
+    name = f"{NAME}-failover"
+    return [
+        _role("ClusterRole", name, None, failover_rules(list(s.custom_resource_groups))),
+        _binding("ClusterRoleBinding", name, None, "ClusterRole", s),
+    ]
+
+
 #: Output files of deploy/ and what each holds.
 FILES = ("namespace.yaml", "rbac.yaml", "deployment.yaml")
+#: Applied only on the cluster that runs failovers, failbacks and drills (the destination,
+#: the cluster failed over to): the source's controller stays a reader there.
+OPTIONAL_FILES = ("failover-rbac.yaml",)
 
 
 def _commented(s: DeploySettings) -> dict[str, list[Manifest]]:
@@ -221,6 +235,11 @@ def _without_comments(obj: Manifest) -> Manifest:
     if "rules" not in obj:
         return obj
     return {**obj, "rules": plain(obj["rules"])}
+
+
+def failover_manifests(settings: DeploySettings | None = None) -> list[Manifest]:
+    """The objects of ``failover-rbac.yaml`` (apply them after the controller's)."""
+    return [_without_comments(o) for o in failover_rbac(settings or DeploySettings())]
 
 
 def controller_manifests(settings: DeploySettings | None = None) -> list[Manifest]:
@@ -265,9 +284,10 @@ HEADER = (
 RBAC_NOTE = (
     "# Least privilege: the controller reads the source (it never writes migrated objects there;\n"
     "# those writes go to the destination with the ClusterPair's credentials, see `storkctl\n"
-    "# generate destination-rbac`). Custom resources are migrated only from groups it may list:\n"
-    "# bind a ClusterRole with `list` on them to ServiceAccount stork-system/stork (or set the\n"
-    "# Helm value customResourceGroups).\n"
+    "# generate destination-rbac`); failover-rbac.yaml, applied only on the cluster failed over\n"
+    "# to, lets it write its own applications there. Custom resources are migrated only from\n"
+    "# groups it may list: bind a ClusterRole with `list` on them to ServiceAccount\n"
+    "# stork-system/stork (or set the Helm value customResourceGroups).\n"
 )
 
 
@@ -282,13 +302,27 @@ def manifest_files(settings: DeploySettings | None = None) -> dict[str, str]:
     }
 
 
+FAILOVER_NOTE = (
+    "# Apply on the cluster that runs failovers, failbacks and drills (the destination, where\n"
+    "# `storkctl perform` creates them) after rbac.yaml: its controller scales the migrated\n"
+    "# applications there (failover scale-up, failback scale-down) and writes a drill's\n"
+    "# <ns>-<suffix> namespaces. Not on the source: its controller only reads there.\n"
+)
+
+
+def optional_files(settings: DeploySettings | None = None) -> dict[str, str]:
+    """File name -> YAML text of deploy/'s files applied only where needed."""
+    objs = failover_rbac(settings or DeploySettings())
+    return {"failover-rbac.yaml": HEADER + FAILOVER_NOTE + "---\n".join(render(o) for o in objs)}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write deploy/*.yaml, or with --check report whether they are current."""
     parser = argparse.ArgumentParser(prog="python -m stork.deploy")
     parser.add_argument("directory", type=Path)
     parser.add_argument("--check", action="store_true", help="fail when the files differ")
     args = parser.parse_args(argv)
-    files = manifest_files()
+    files = {**manifest_files(), **optional_files()}
     stale = [n for n, text in files.items() if _read(args.directory / n) != text]
     if args.check:
         for name in stale:

@@ -6,11 +6,15 @@ Everything here is derived from the API calls the code makes:
   holds its leader-election Lease, and the migration engine *reads* the migrated namespaces:
   it lists every kind of ``SUPPORTED_KINDS`` (plus Jobs), Namespaces, PersistentVolumes,
   ClusterRoles/ClusterRoleBindings and CustomResourceDefinitions. It never writes there.
+* ResourceTransformations are checked with a server-side dry run on the destination of each
+  Ready ClusterPair of their namespace, through the pair's credentials (``create`` with
+  ``dryRun=All``, nothing is stored): the controller still never writes on the source.
 * On the **destination**, the engine writes through the ClusterPair's credentials: it applies
   (server-side apply = ``create`` + ``patch``) Namespaces, CRDs and every migrated kind, lists
   them to plan, reads them back (``get``: wait until gone, until a CRD is Established) and
-  deletes them (purge, re-create after an immutable-field change); it keeps a static copy of
-  each MigrationSchedule there and reads its ``status.applicationActivated``.
+  deletes them (purge, re-create after an immutable-field change); it lists EndpointSlices to
+  know which Services are served there; it keeps a static copy of each MigrationSchedule there
+  and reads its ``status.applicationActivated``.
 
 Custom resources of other groups are migrated too; which groups a cluster has is not known in
 advance, so they are granted per group (``custom_resource_rules``) instead of with ``*``.
@@ -77,6 +81,9 @@ STORK_RESOURCES = (
     "schedulepolicies",
     "namespacedschedulepolicies",
     "rules",
+    "resourcetransformations",
+    "applicationregistrations",
+    "actions",
 )
 
 
@@ -125,11 +132,21 @@ def controller_rules() -> list[CommentedRule]:
             {"apiGroups": [GROUP], "resources": list(STORK_RESOURCES), "verbs": list(READ)},
         ),
         (
-            "default SchedulePolicies; the Migrations a MigrationSchedule starts",
+            "default SchedulePolicies and Stork's built-in ApplicationRegistrations (start-up);"
+            " the Migrations a MigrationSchedule starts",
             {
                 "apiGroups": [GROUP],
-                "resources": ["migrations", "schedulepolicies"],
+                "resources": ["migrations", "schedulepolicies", "applicationregistrations"],
                 "verbs": ["create"],
+            },
+        ),
+        (
+            "default-migration-policy's old 1-minute interval set to 30 at start-up (as Stork)",
+            {
+                "apiGroups": [GROUP],
+                "resources": ["schedulepolicies"],
+                "resourceNames": ["default-migration-policy"],
+                "verbs": ["patch"],
             },
         ),
         (
@@ -148,9 +165,14 @@ def controller_rules() -> list[CommentedRule]:
                     "clusterpairs/status",
                     "migrations/status",
                     "migrationschedules/status",
+                    "resourcetransformations/status",
                 ],
                 "verbs": ["patch"],
             },
+        ),
+        (
+            "failovers, failbacks and drills: the Action's finalizer and its status",
+            {"apiGroups": [GROUP], "resources": ["actions", "actions/status"], "verbs": ["patch"]},
         ),
         (
             "Events about our objects, in their namespaces; a repeat bumps the count (patch)",
@@ -168,8 +190,9 @@ def controller_rules() -> list[CommentedRule]:
             {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
         ),
         (
-            "pre/post-exec Rules: a rule's commands (a WebSocket exec is authorized as create)",
-            {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]},
+            "pre/post-exec Rules: a rule's commands (a WebSocket exec is an HTTP GET, authorized"
+            " as get, and since Kubernetes 1.35 also as create)",
+            {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["get", "create"]},
         ),
     ]
 
@@ -185,6 +208,68 @@ def source_read_rules(custom_groups: list[str] | None = None) -> list[CommentedR
     rules += _grouped(migrated_resources(), ["list"], "migrated kinds, listed (paged)")
     return rules + custom_resource_rules(
         custom_groups or [], ["list"], "custom resources to migrate"
+    )
+
+
+#: Cluster-scoped kinds a migration writes; a drill writes namespaced copies only.
+_CLUSTER_SCOPED = frozenset(
+    {
+        "persistentvolumes",
+        "clusterroles",
+        "clusterrolebindings",
+        "priorityclasses",
+        "validatingwebhookconfigurations",
+        "mutatingwebhookconfigurations",
+        "customresourcedefinitions",
+    }
+)
+SCALED_RESOURCES = (
+    ("apps", "deployments"),
+    ("apps", "statefulsets"),
+    ("apps", "replicasets"),
+    ("batch", "cronjobs"),
+)
+
+
+def failover_rules(custom_groups: list[str] | None = None) -> list[CommentedRule]:
+    """Writes on the controller's own cluster for failovers, failbacks and drills (the cluster
+    failed over to): scaling its migrated applications, and a drill's copies. Remove the
+    binding of this role to forbid them there (the Actions then fail with the reason)."""
+    rules = _grouped(
+        list(SCALED_RESOURCES),
+        ["get", "list", "patch"],
+        "failover/failback: scale the migrated applications up (activation) or down",
+    )
+    rules.append(
+        (
+            "drill: its <ns>-<suffix> namespaces, created (server-side apply) and deleted",
+            {
+                "apiGroups": [""],
+                "resources": ["namespaces"],
+                "verbs": ["get", "create", "patch", "delete"],
+            },
+        )
+    )
+    # Ingresses and Routes are never copied (they would take production traffic).
+    skipped = _CLUSTER_SCOPED | {"ingresses", "routes"}
+    namespaced = [r for r in migrated_resources() if r[1] not in skipped]
+    rules += _grouped(
+        namespaced,
+        ["get", "create", "patch"],
+        "drill: copies of the standby's objects in the drill namespaces (server-side apply)",
+    )
+    rules.append(
+        (
+            "drill: copied RoleBindings may name roles that grant more than this account holds",
+            {
+                "apiGroups": ["rbac.authorization.k8s.io"],
+                "resources": ["roles", "clusterroles"],
+                "verbs": ["bind", "escalate"],
+            },
+        )
+    )
+    return rules + custom_resource_rules(
+        custom_groups or [], ["get", "create", "patch"], "drill: copies of custom resources"
     )
 
 
@@ -235,12 +320,39 @@ def destination_rules(
     )
     rules.append(
         (
-            "the suspended static copy of each MigrationSchedule, and its activation status",
+            "which Services have a ready endpoint there (admission webhooks without one are"
+            " parked on the standby)",
+            {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list"]},
+        )
+    )
+    rules.append(
+        (
+            "the suspended static copy of each MigrationSchedule, and its activation status;"
+            " a failover run on the other cluster lists and suspends schedules here",
             {
                 "apiGroups": [GROUP],
                 "resources": ["migrationschedules"],
-                "verbs": ["get", "create", "patch"],
+                "verbs": ["get", "list", "create", "patch"],
             },
+        )
+    )
+    rules.append(
+        (
+            "failover through the reverse pair: static copies' applicationActivated",
+            {"apiGroups": [GROUP], "resources": ["migrationschedules/status"], "verbs": ["patch"]},
+        )
+    )
+    rules.append(
+        (
+            "failover through the reverse pair: the last-mile Migration, created here and run"
+            " by this cluster's controller",
+            {"apiGroups": [GROUP], "resources": ["migrations"], "verbs": ["get", "create"]},
+        )
+    )
+    rules.append(
+        (
+            "failover through the reverse pair: wait until the stopped applications' pods are gone",
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
         )
     )
     if rbac_escalation:

@@ -3,7 +3,10 @@
 Workloads get back the replica count recorded in ``stork.openstorage.org/migrationReplicas``
 (or Stork's ``stork.libopenstorage.org/migrationReplicas``);
 exactly the CronJobs a migration suspended get back their own ``suspend`` value (Stork
-un-suspends every CronJob of the namespace); the MigrationSchedules that migrated these
+un-suspends every CronJob of the namespace); every field the migration parked (Jobs suspended,
+DaemonSets on no node, operators' custom resources switched off, admission webhooks without a
+backend set to ``Ignore``: the ``stork.libopenstorage.org/parked`` record) gets its original
+back exactly, and deactivation parks it again; the MigrationSchedules that migrated these
 namespaces are marked ``applicationActivated`` so that their source copies stop overwriting them.
 """
 
@@ -18,6 +21,12 @@ from lightkube.resources.batch_v1 import CronJob
 from lightkube.types import PatchType
 
 from stork.api.constants import STATIC_COPY_ANNOTATION, STORK_MIGRATION_REPLICAS_ANNOTATION
+from stork.failover.parked import (
+    BUILTIN_KINDS,
+    apply_records,
+    apply_webhook_records,
+    custom_resource_kinds,
+)
 from stork.kube.resources import MigrationScheduleResource, status_target
 from stork.migration.transform import CRONJOB_SUSPEND_ANNOTATION, MIGRATION_REPLICAS_ANNOTATION
 from stork.migration.transform.pipeline import MIGRATION_NAMESPACE_ANNOTATION
@@ -127,8 +136,20 @@ def mark_schedules(
 def activate_namespaces(
     client: Client, namespaces: list[str], activate: bool, say: Say, warn: Say
 ) -> None:
-    """Activate (or deactivate) the migrated applications of ``namespaces``, in order."""
+    """Activate (or deactivate) the migrated applications of ``namespaces``, in order.
+
+    Deactivation parks the namespaces' admission webhooks first (their backends are about to
+    stop, and a webhook that fails closed would refuse what follows); activation restores them
+    last, once everything they guard is started.
+    """
+    parked = [*BUILTIN_KINDS, *((r, r.__name__.lower()) for r in custom_resource_kinds(client))]
+    if not activate:
+        apply_webhook_records(client, set(namespaces), activate, say, warn)
     schedule_namespaces = []
     for ns in namespaces:
-        schedule_namespaces.append(scale(client, ns, activate, say, warn) or ns)
+        found = scale(client, ns, activate, say, warn)
+        found = apply_records(client, ns, parked, activate, say, warn) or found
+        schedule_namespaces.append(found or ns)
+    if activate:
+        apply_webhook_records(client, set(namespaces), activate, say, warn)
     mark_schedules(client, schedule_namespaces, set(namespaces), activate, say)

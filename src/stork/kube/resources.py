@@ -32,6 +32,12 @@ MigrationResource: type[GenericNamespacedResource] = create_namespaced_resource(
 RuleResource: type[GenericNamespacedResource] = create_namespaced_resource(
     GROUP, VERSION, "Rule", "rules"
 )
+ResourceTransformationResource: type[GenericNamespacedResource] = create_namespaced_resource(
+    GROUP, VERSION, "ResourceTransformation", "resourcetransformations"
+)
+ApplicationRegistrationResource: type[GenericGlobalResource] = create_global_resource(
+    GROUP, VERSION, "ApplicationRegistration", "applicationregistrations"
+)
 
 
 _HAS_STATUS_SUBRESOURCE = {info.kind: info.status for info in CRDS}
@@ -43,3 +49,8 @@ def status_target(resource: Any) -> Any:
     update, which a status subresource would drop silently)."""
     kind = resource._api_info.resource.kind
     return resource.Status if _HAS_STATUS_SUBRESOURCE.get(kind, True) else resource
+
+
+ActionResource: type[GenericNamespacedResource] = create_namespaced_resource(
+    GROUP, VERSION, "Action", "actions"
+)

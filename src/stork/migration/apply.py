@@ -1,7 +1,9 @@
 """Applying a plan to the destination: phase by phase, bounded concurrency, per-object outcome.
 
 One object's failure never stops the others. A change the API server refuses because a field
-is immutable re-creates that one object (delete, wait until gone, apply) and the ledger says so.
+is immutable re-creates that one object (delete, wait until gone, apply) and the ledger says so;
+a Service whose node port the destination refuses is applied again without that port, and the
+ledger names the port it got instead (see ``transform.nodeports``).
 A destination that stops answering raises DestinationUnreachable: the migration fails with that
 reason, and the next migration repairs whatever this one left half-done (every write is an
 idempotent apply).
@@ -24,6 +26,12 @@ from stork.kube.discovery import ResourceType
 from stork.kube.rest import Rest, RestError
 from stork.migration.ledger import MIGRATED, RECREATED, UNCHANGED, Entry, drifted_reason
 from stork.migration.plan import Action, Step
+from stork.migration.transform.nodeports import (
+    describe_changes,
+    refused_node_ports,
+    release_node_ports,
+)
+from stork.migration.transform.parking import describe
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +123,27 @@ class Applier:
             self.on_applied(step, written)
         if step.drift is not None and reason == MIGRATED:
             reason = drifted_reason(step.drift)
-        return self._entry(step, MigrationStatus.SUCCESSFUL, reason)
+        return self._entry(step, MigrationStatus.SUCCESSFUL, _noted(reason, describe(step.obj)))
 
     async def _write(self, t: ResourceType, obj: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """Apply ``obj``: (the ledger's reason, the object as the destination has it now)."""
+        """Apply ``obj``: (the ledger's reason, the object as the destination has it now). A
+        Service whose node port the destination refuses (taken, or out of its range) is
+        applied again without that port, and the reason names the new one."""
+        released: list[int] = []
+        while True:
+            try:
+                reason, written = await self._write_once(t, release_node_ports(obj, released))
+            except RestError as e:
+                refused = [p for p in refused_node_ports(e.message) if p not in released]
+                if e.status != 422 or not refused:
+                    raise
+                released += refused  # at least one more each time: the loop ends
+                continue
+            if not released:
+                return reason, written
+            return _noted(reason, describe_changes(obj, written, released)), written
+
+    async def _write_once(self, t: ResourceType, obj: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         for attempt in range(1, _RETRIES + 1):
             try:
                 return MIGRATED, await self.rest.apply(t, obj)
@@ -163,6 +188,10 @@ class Applier:
                     pending.discard(name)
             if pending:
                 await asyncio.sleep(0.2)
+
+
+def _noted(reason: str, note: str) -> str:
+    return f"{reason}; {note}" if note else reason
 
 
 def _first_line(text: str) -> str:

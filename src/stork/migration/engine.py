@@ -43,7 +43,12 @@ from stork.migration.planner import Planner, Present, cleaned, present
 from stork.migration.purge import purge
 from stork.migration.resources import Selection, collected_types, travelling_crds
 from stork.migration.spec import MigrationOptions, label_selector
-from stork.migration.transform import TransformContext, migration_annotations, transform
+from stork.migration.transform import (
+    TransformContext,
+    TransformInputs,
+    migration_annotations,
+    transform,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +77,7 @@ class Job:
     project_mappings: Mapping[str, str] = field(default_factory=dict)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     concurrency: int = 16
+    inputs: TransformInputs = field(default_factory=TransformInputs)
 
 
 @dataclass
@@ -179,6 +185,7 @@ class _Run:
             namespaces=frozenset(self._names),
             skip_service_update=opts.skip_service_update,
             include_volumes=opts.include_volumes,
+            inputs=job.inputs,
         )
         stamp = migration_annotations(job.name, job.namespace, job.started)
         self._planner = Planner(self._tctx, stamp, memo, str(destination.http.base_url))

@@ -221,6 +221,7 @@ def _fingerprint(ctx: TransformContext) -> str:
             sorted(ctx.namespaces),
             ctx.skip_service_update,
             ctx.include_volumes,
+            ctx.inputs.fingerprint(),
         )
     )
 

@@ -1,8 +1,9 @@
-"""Resource types found by API discovery, and which of them a migration collects (pure)."""
+"""Resource types found by API discovery, which of them a migration collects, and which CRDs
+travel with them (pure)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,11 +105,61 @@ def collected_types(
     return sorted(set(out))
 
 
-def travelling_crds(crds: Iterable[Mapping[str, Any]], groups: set[str]) -> list[Mapping[str, Any]]:
+#: Categories that say nothing about belonging together (Stork ignores the same ones).
+IGNORED_CATEGORIES = frozenset({"all", "olm", "coreoperators"})
+
+
+def _group_and_categories(crd: Mapping[str, Any]) -> tuple[str, frozenset[str]]:
+    spec = crd.get("spec")
+    spec = spec if isinstance(spec, Mapping) else {}
+    group = spec.get("group")
+    names = spec.get("names")
+    found = names.get("categories") if isinstance(names, Mapping) else None
+    categories = frozenset(
+        c
+        for c in (found if isinstance(found, list) else [])
+        if isinstance(c, str) and c.lower() not in IGNORED_CATEGORIES
+    )
+    return group if isinstance(group, str) else "", categories
+
+
+def crd_family(crds: Iterable[Mapping[str, Any]], groups: Set[str]) -> list[Mapping[str, Any]]:
+    """The CRDs that travel with custom resources of ``groups``, in their given order.
+
+    Every CRD of those groups, and the CRDs that belong with them: a CRD sharing a category
+    (``spec.names.categories``, except ``all``, ``olm`` and ``coreoperators``) or a group with
+    one that travels, until nothing more is added. So cert-manager's
+    ``challenges.acme.cert-manager.io`` and ``orders.acme.cert-manager.io`` (category
+    ``cert-manager``) travel with its Certificates even while they have no objects (Stork adds
+    the CRDs sharing a category with those of the collected groups, one step). Stork's own
+    groups never travel.
+    """
+    candidates = [
+        (crd, *_group_and_categories(crd))
+        for crd in crds
+        if _group_and_categories(crd)[0] not in SKIPPED_CR_GROUPS
+    ]
+    wanted_groups = set(groups)
+    wanted_categories: set[str] = set()
+    chosen: set[int] = set()
+    grew = True
+    while grew:
+        grew = False
+        for i, (_, group, categories) in enumerate(candidates):
+            if i in chosen or not (group in wanted_groups or categories & wanted_categories):
+                continue
+            chosen.add(i)
+            wanted_groups.add(group)
+            wanted_categories |= categories
+            grew = True
+    return [crd for i, (crd, _, _) in enumerate(candidates) if i in chosen]
+
+
+def travelling_crds(crds: Iterable[Mapping[str, Any]], groups: Set[str]) -> list[Mapping[str, Any]]:
     """The source's CustomResourceDefinitions that travel with custom resources of ``groups``
-    (the API groups of the custom resources a migration takes).
+    (the API groups of the custom resources a migration takes): ``crd_family``.
 
     The one place that decides which CRDs a migration applies: the engine calls it with the
     groups of each batch of custom resources, before applying them (each CRD once).
     """
-    return [c for c in crds if (c.get("spec") or {}).get("group") in groups]
+    return crd_family(crds, groups)

@@ -26,9 +26,6 @@ UNSUPPORTED = {
         "spec.adminClusterPair is not supported: cluster-scoped objects and namespaces are "
         "written with the Migration's own clusterPair"
     ),
-    "transform_specs": (
-        "spec.transformSpecs is not supported yet: no ResourceTransformation is applied"
-    ),
 }
 
 
@@ -57,6 +54,7 @@ class MigrationOptions:
     skip_deleted_namespaces: bool = True
     ignore_owner_references_check: bool = False
     exclude_resource_types: tuple[str, ...] = ()
+    transform_specs: tuple[str, ...] = ()
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any] | None) -> MigrationOptions:
@@ -90,6 +88,7 @@ class MigrationOptions:
             skip_deleted_namespaces=_flag(s.skip_deleted_namespaces, True),
             ignore_owner_references_check=_flag(s.ignore_owner_references_check, False),
             exclude_resource_types=tuple(s.exclude_resource_types or ()),
+            transform_specs=tuple(s.transform_specs or ()),
         )
 
 

@@ -1,7 +1,7 @@
 """Local source and destination control planes for the demo and the tests."""
 
 from stork.sandbox.binaries import MissingBinariesError, binary_dir
-from stork.sandbox.cluster import SandboxError
+from stork.sandbox.errors import SandboxError
 from stork.sandbox.sandbox import CLUSTER_NAMES, ClusterStatus, Sandbox, UpResult
 
 __all__ = [

@@ -1,7 +1,8 @@
 """Where the control-plane binaries come from, and which versions the project pins.
 
 ``make controlplane`` builds them (hack/build-controlplane.sh) into a cache directory keyed by
-version; ``KUBEBUILDER_ASSETS`` (the envtest convention) overrides that directory.
+version, with the nodes' kubelet and kube-scheduler; ``KUBEBUILDER_ASSETS`` (the envtest
+convention) overrides that directory.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 KUBERNETES_VERSION = "v1.37.1"
 ETCD_VERSION = "v3.6.16"
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager")
+#: What a node of ``stork sandbox up --nodes`` runs besides containerd (built with the above).
+NODE_BINARIES = ("kubelet", "kube-scheduler")
 
 
 class MissingBinariesError(RuntimeError):
@@ -52,6 +55,25 @@ def binary_dir() -> Path:
             "kube-controller-manager."
         )
     return where
+
+
+def node_binary_dir() -> Path:
+    """The directory that holds kubelet and kube-scheduler: ``KUBEBUILDER_ASSETS`` when it has
+    them (envtest's assets do not), else the build cache.
+
+    Raises MissingBinariesError, saying how to get them, when neither has both.
+    """
+    assets = os.environ.get("KUBEBUILDER_ASSETS")
+    candidates = ([Path(assets)] if assets else []) + [cache_dir()]
+    for where in candidates:
+        if all(os.access(where / b, os.X_OK) for b in NODE_BINARIES):
+            return where
+    raise MissingBinariesError(
+        f"kubelet and kube-scheduler not found in {cache_dir()} (the build cache)"
+        + (" nor in KUBEBUILDER_ASSETS" if assets else "")
+        + f": run `make controlplane`{' without KUBEBUILDER_ASSETS' if assets else ''} "
+        f"to build them ({KUBERNETES_VERSION})"
+    )
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""One sandbox cluster: etcd, kube-apiserver and kube-controller-manager on loopback ports."""
+"""One sandbox cluster: etcd, kube-apiserver and kube-controller-manager on loopback ports,
+and with ``--nodes`` a real node (``nodes.SandboxNode``)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,19 @@ from typing import Any
 
 import httpx2
 
+from stork.sandbox.errors import SandboxError
 from stork.sandbox.kubeconfig import ClusterCredentials, write_kubeconfig
+from stork.sandbox.nodes import NODE_COMPONENTS, SandboxNode, ensure_rbac
 from stork.sandbox.pki import PkiPaths, generate_pki
 from stork.sandbox.processes import ProcessRecord, is_running, spawn, terminate
 
 READY_TIMEOUT = 120.0
 _PORT_RETRIES = 5
 _PORT_IN_USE = ("address already in use", "bind: address already in use")
-
-
-class SandboxError(RuntimeError):
-    """A sandbox cluster could not be started, stopped or reached."""
+CONTROL_PLANE = ("etcd", "kube-apiserver", "kube-controller-manager")
+#: The order in which a cluster's processes are stopped.
+_STOP_ORDER: tuple[str, ...] = ("kube-scheduler", "kubelet", "containerd")
+_STOP_ORDER += ("kube-controller-manager", "kube-apiserver", "etcd")
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class SandboxCluster:
     ports: Ports | None = None
     processes: list[ProcessRecord] = field(default_factory=list)
     on_change: Callable[[], None] = field(default=lambda: None, repr=False)
+    node: SandboxNode | None = None
 
     @property
     def pki(self) -> PkiPaths:
@@ -138,12 +142,24 @@ class SandboxCluster:
         self.ports = Ports.from_json(data["ports"])
         self.processes = [ProcessRecord.from_json(p) for p in data.get("processes", [])]
 
+    @property
+    def components(self) -> tuple[str, ...]:
+        """The processes this cluster runs: the control plane, and its node's."""
+        return CONTROL_PLANE + (NODE_COMPONENTS if self.node else ())
+
+    def _not_running(self) -> list[str]:
+        alive = {p.component for p in self.processes if is_running(p)}
+        return [c for c in self.components if c not in alive]
+
     def running(self) -> bool:
-        """True when all three recorded processes are alive and ours."""
-        names = {p.component for p in self.processes if is_running(p)}
-        return names == {"etcd", "kube-apiserver", "kube-controller-manager"}
+        """True when every recorded process is alive and ours."""
+        return not self._not_running()
 
     # -- health ------------------------------------------------------------------------------
+
+    def admin_client(self, timeout: float = 10.0) -> httpx2.Client:
+        """An httpx client of the cluster's apiserver, as its admin (the caller closes it)."""
+        return self._client(timeout)
 
     def _client(self, timeout: float = 5.0) -> httpx2.Client:
         p = self.pki
@@ -153,17 +169,15 @@ class SandboxCluster:
 
     def health(self) -> str:
         """``Ready``, or a short reason why not."""
-        if not self.running():
-            down = sorted(
-                {"etcd", "kube-apiserver", "kube-controller-manager"}
-                - {p.component for p in self.processes if is_running(p)}
-            )
-            return f"Stopped ({', '.join(down)} not running)"
+        if down := self._not_running():
+            return f"Stopped ({', '.join(sorted(down))} not running)"
         try:
             with self._client(timeout=3.0) as c:
                 r = c.get("/readyz")
                 if r.status_code != 200:
                     return f"NotReady (/readyz answered {r.status_code})"
+                if self.node and not self.node.ready(c):
+                    return f"NotReady (node {self.node.name} not Ready)"
         except httpx2.HTTPError as e:
             return f"NotReady ({type(e).__name__})"
         return "Ready"
@@ -202,7 +216,13 @@ class SandboxCluster:
             f"--service-account-key-file={p.sa_pub}",
             f"--service-account-signing-key-file={p.sa_key}",
             f"--service-cluster-ip-range={self.spec.service_cidr}",
-            "--authorization-mode=RBAC",
+            # kubelets: the Node authorizer and NodeRestriction for their own requests; the
+            # apiserver calls them with a certificate of its own and checks theirs
+            "--authorization-mode=Node,RBAC",
+            "--enable-admission-plugins=NodeRestriction",
+            f"--kubelet-client-certificate={p.kubelet_client_cert}",
+            f"--kubelet-client-key={p.kubelet_client_key}",
+            f"--kubelet-certificate-authority={p.ca_cert}",
             "--allow-privileged=true",
             # A loopback advertise address is not a valid Endpoints IP; do not reconcile it.
             "--endpoint-reconciler-type=none",
@@ -280,18 +300,19 @@ class SandboxCluster:
         ready: Callable[[], bool],
         what: str,
         reassign: Callable[[Ports], None] | None,
-    ) -> None:
+        env: dict[str, str] | None = None,
+    ) -> ProcessRecord:
         """Start one process; on a port clash choose new ports (if allowed) and try again."""
         assert self.ports is not None
         log = self.logs / f"{self.spec.name}-{component}.log"
         for _ in range(_PORT_RETRIES):
             offset = log.stat().st_size if log.exists() else 0
-            proc, record = spawn(component, argv_for(self.ports), log)
+            proc, record = spawn(component, argv_for(self.ports), log, env)
             self.processes = [p for p in self.processes if p.component != component]
             self.processes.append(record)
             self.on_change()
             if self._wait(proc, record, ready, what, offset):
-                return
+                return record
             if reassign is None:
                 raise SandboxError(
                     f"{self.spec.name}: a port of {component} is taken by another program; "
@@ -302,8 +323,20 @@ class SandboxCluster:
             f"{self.spec.name}: {component} found no free port in {_PORT_RETRIES} tries"
         )
 
+    def _start_node_component(
+        self,
+        component: str,
+        argv: list[str],
+        ready: Callable[[], bool],
+        what: str,
+        env: dict[str, str],
+    ) -> ProcessRecord:
+        # A node's ports are fixed on its own address: a clash is an error, never retried.
+        return self._start_component(component, lambda _: argv, ready, what, None, env)
+
     def start(self, keep_ports: bool = False) -> None:
-        """Start etcd, then kube-apiserver, then kube-controller-manager, and wait until ready.
+        """Start etcd, then kube-apiserver, then kube-controller-manager, and wait until ready;
+        then the node, if any, until it is Ready.
 
         Ready means: /readyz answers 200, the ``default`` namespace exists and its ``default``
         ServiceAccount exists. With ``keep_ports`` (a restart), ports are never changed.
@@ -346,8 +379,15 @@ class SandboxCluster:
             "the default ServiceAccount appeared",
             None if keep_ports else new_kcm_port,
         )
+        if self.node is not None:
+            with self._client() as c:
+                ensure_rbac(c)
+            self.node.start(self.url, self._start_node_component)
+            with self._client() as c:
+                self.node.wait_ready(c, lambda: not self._not_running())
 
     def stop(self) -> None:
-        """Stop the controller-manager, then the apiserver, then etcd (data is kept)."""
-        order = {"kube-controller-manager": 0, "kube-apiserver": 1, "etcd": 2}
+        """Stop the node's processes, then the controller-manager, the apiserver and etcd
+        (data is kept; the node's containers keep running in their shims)."""
+        order = {c: i for i, c in enumerate(_STOP_ORDER)}
         terminate(sorted(self.processes, key=lambda p: order.get(p.component, 9)))

@@ -1,8 +1,10 @@
 """A small PKI for one sandbox cluster, generated in Python (no openssl calls).
 
 Each cluster gets its own CA, a serving certificate for kube-apiserver, an admin client
-certificate in the ``system:masters`` group and a service-account signing key, like a real
-cluster has, so that a migration really handles two different credential sets.
+certificate in the ``system:masters`` group, the apiserver's client certificate for kubelets
+(``kube-apiserver-kubelet-client``, allowed by RBAC, not a master) and a service-account signing
+key, like a real cluster has, so that a migration really handles two different credential sets.
+``issue`` signs more with the cluster's CA (the nodes' kubelet and scheduler identities).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 _VALIDITY = dt.timedelta(days=3650)
+#: The user name of the apiserver's client certificate for kubelets.
+KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,15 @@ class PkiPaths:
         return self.root / "admin.key"
 
     @property
+    def kubelet_client_cert(self) -> Path:
+        """The apiserver's client certificate for kubelets (``--kubelet-client-certificate``)."""
+        return self.root / "apiserver-kubelet-client.crt"
+
+    @property
+    def kubelet_client_key(self) -> Path:
+        return self.root / "apiserver-kubelet-client.key"
+
+    @property
     def sa_key(self) -> Path:
         return self.root / "sa.key"
 
@@ -62,6 +75,7 @@ class PkiPaths:
         """True when every file exists (a PKI from an earlier run can be reused)."""
         files = [self.ca_cert, self.ca_key, self.serving_cert, self.serving_key]
         files += [self.admin_cert, self.admin_key, self.sa_key, self.sa_pub]
+        files += [self.kubelet_client_cert, self.kubelet_client_key]
         return all(f.is_file() for f in files)
 
 
@@ -189,6 +203,13 @@ def generate_pki(paths: PkiPaths, cluster_name: str, service_ip: str) -> None:
     _write(paths.admin_cert, admin.public_bytes(serialization.Encoding.PEM))
     _write(paths.admin_key, _key_pem(admin_key), private=True)
 
+    kubelet_key = _key()
+    kubelet = _issue(
+        ca_cert, ca_key, _name(KUBELET_CLIENT_USER), kubelet_key, ExtendedKeyUsageOID.CLIENT_AUTH
+    )
+    _write(paths.kubelet_client_cert, kubelet.public_bytes(serialization.Encoding.PEM))
+    _write(paths.kubelet_client_key, _key_pem(kubelet_key), private=True)
+
     sa_key = _key()
     _write(paths.sa_key, _key_pem(sa_key), private=True)
     _write(
@@ -197,3 +218,31 @@ def generate_pki(paths: PkiPaths, cluster_name: str, service_ip: str) -> None:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ),
     )
+
+
+def issue(
+    paths: PkiPaths,
+    cert: Path,
+    key: Path,
+    common_name: str,
+    organization: str | None = None,
+    server_ips: tuple[str, ...] = (),
+) -> None:
+    """Sign a new key pair with the cluster's CA: a client certificate, or with ``server_ips``
+    a serving certificate for those addresses."""
+    ca_cert = x509.load_pem_x509_certificate(paths.ca_cert.read_bytes())
+    ca_key = serialization.load_pem_private_key(paths.ca_key.read_bytes(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{paths.ca_key} is not an EC key")
+    new_key = _key()
+    if server_ips:
+        sans: list[x509.GeneralName] = [
+            x509.IPAddress(ipaddress.ip_address(ip)) for ip in server_ips
+        ]
+        usage = ExtendedKeyUsageOID.SERVER_AUTH
+    else:
+        sans, usage = [], ExtendedKeyUsageOID.CLIENT_AUTH
+    signed = _issue(ca_cert, ca_key, _name(common_name, organization), new_key, usage, sans)
+    cert.parent.mkdir(parents=True, exist_ok=True)
+    _write(cert, signed.public_bytes(serialization.Encoding.PEM))
+    _write(key, _key_pem(new_key), private=True)

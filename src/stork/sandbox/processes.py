@@ -73,9 +73,10 @@ def is_running(record: ProcessRecord) -> bool:
 
 
 def spawn(
-    component: str, argv: list[str], log: Path
+    component: str, argv: list[str], log: Path, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], ProcessRecord]:
-    """Start a process detached from our session, its output appended to ``log``."""
+    """Start a process detached from our session, its output appended to ``log``; ``env``,
+    when given, is its whole environment."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         out.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S')} starting {component}\n".encode())
@@ -87,6 +88,7 @@ def spawn(
             stderr=subprocess.STDOUT,
             start_new_session=True,
             close_fds=True,
+            env=env,
         )
     start = process_start_time(proc.pid)
     # A process that died at once has no /proc entry left to read; 0 never matches a live one.

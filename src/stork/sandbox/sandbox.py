@@ -1,28 +1,40 @@
 """Two local clusters, ``source`` and ``destination``, managed as one sandbox in a directory.
 
 Layout of the directory: ``state.json`` (ports, pids, what was started), ``logs/``,
-``source/`` and ``destination/`` (etcd data and PKI), and the kubeconfigs
-``source.kubeconfig``, ``destination.kubeconfig`` and ``kubeconfig`` (both contexts).
+``source/`` and ``destination/`` (etcd data and PKI, and with nodes ``node/``), and the
+kubeconfigs ``source.kubeconfig``, ``destination.kubeconfig`` and ``kubeconfig`` (both contexts).
+
+Each sandbox has an id (from its directory) that names what it puts on the host: its iptables
+rules (``netguard``: whenever it runs as root) and, with nodes, its slot's addresses, bridges
+and cgroups. ``down`` removes exactly those.
 """
 
 from __future__ import annotations
 
-import fcntl
+import hashlib
 import json
+import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stork.sandbox.binaries import binary_dir
-from stork.sandbox.cluster import READY_TIMEOUT, ClusterSpec, SandboxCluster, SandboxError
+import httpx2
+
+from stork.sandbox import hostlimits, mounts, netguard, teardown
+from stork.sandbox.binaries import binary_dir, node_binary_dir
+from stork.sandbox.cluster import READY_TIMEOUT, ClusterSpec, SandboxCluster
+from stork.sandbox.errors import SandboxError
 from stork.sandbox.kubeconfig import ClusterCredentials, write_kubeconfig
+from stork.sandbox.locking import exclusive
+from stork.sandbox.nodes import SandboxNode, missing_prerequisites
 from stork.sandbox.processes import terminate
+from stork.sandbox.slots import RUN_ROOT, SlotRegistry, bridge_exists, node_network
 
 CLUSTER_SPECS = (
     ClusterSpec("source", "10.96.0.0/16", "10.96.0.1"),
@@ -30,6 +42,8 @@ CLUSTER_SPECS = (
 )
 CLUSTER_NAMES = tuple(s.name for s in CLUSTER_SPECS)
 _STATE_VERSION = 1
+#: Where the inotify limit found before the first sandbox with nodes is kept.
+_INOTIFY_RECORD = "inotify-max-user-instances"
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,8 @@ class ClusterStatus:
     name: str
     url: str
     health: str
+    #: the cluster's Node (its address), "" without nodes
+    node: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,23 @@ class Sandbox:
         self._state_lock = threading.Lock()
         self._clusters: dict[str, SandboxCluster] = {}
         self._stopped: set[str] = set()
+        self._slot: int | None = None
+        self._guarded = False
+
+    @property
+    def id(self) -> str:
+        """A short id of this sandbox (from its directory), in everything it puts on the host."""
+        return hashlib.sha256(str(self.dir).encode()).hexdigest()[:8]
+
+    @property
+    def slot(self) -> int | None:
+        """The node slot this sandbox holds (``slots``), None without nodes."""
+        return self._slot
+
+    def has_nodes(self) -> bool:
+        """True when the sandbox here runs with nodes."""
+        data = self._load()
+        return data is not None and data.get("slot") is not None
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -72,23 +105,28 @@ class Sandbox:
 
     # -- state -------------------------------------------------------------------------------
 
-    @contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with (self.dir / ".lock").open("w") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+    def _exclusive(self) -> AbstractContextManager[None]:
+        return exclusive(self.dir / ".lock")
 
-    def _new_clusters(self, binaries: Path) -> dict[str, SandboxCluster]:
+    def _new_clusters(
+        self, binaries: Path, node_binaries: Path | None
+    ) -> dict[str, SandboxCluster]:
         clusters = {
             s.name: SandboxCluster(s, self.dir / s.name, self.dir / "logs", binaries)
             for s in CLUSTER_SPECS
         }
         for c in clusters.values():
             c.on_change = self._save
+            if self._slot is not None and node_binaries is not None:
+                c.node = SandboxNode(
+                    cluster=c.spec.name,
+                    sandbox_id=self.id,
+                    net=node_network(self._slot, c.spec.name),
+                    root=c.root / "node",
+                    binaries=node_binaries,
+                    pki=c.pki,
+                    service_ips=tuple(s.service_ip for s in CLUSTER_SPECS),
+                )
         return clusters
 
     def _load(self) -> dict[str, Any] | None:
@@ -103,7 +141,11 @@ class Sandbox:
         return data
 
     def _restore(self, data: dict[str, Any]) -> dict[str, SandboxCluster]:
-        clusters = self._new_clusters(Path(data["binaries"]))
+        slot = data.get("slot")
+        self._slot = int(slot) if slot is not None else None
+        self._guarded = bool(data.get("guard", False))
+        nodes = data.get("nodeBinaries")
+        clusters = self._new_clusters(Path(data["binaries"]), Path(nodes) if nodes else None)
         for name, c in clusters.items():
             if name in data["clusters"]:  # absent when a crash came before its first process
                 c.load(data["clusters"][name])
@@ -112,9 +154,14 @@ class Sandbox:
 
     def _save(self) -> None:
         with self._state_lock:
+            first = next(iter(self._clusters.values()))
             data = {
                 "version": _STATE_VERSION,
-                "binaries": str(next(iter(self._clusters.values())).binaries),
+                "id": self.id,
+                "binaries": str(first.binaries),
+                "slot": self._slot,
+                "nodeBinaries": str(first.node.binaries) if first.node else None,
+                "guard": self._guarded,
                 "stopped": sorted(self._stopped),
                 "clusters": {
                     n: c.to_json() for n, c in self._clusters.items() if c.ports is not None
@@ -137,13 +184,18 @@ class Sandbox:
 
     # -- operations --------------------------------------------------------------------------
 
-    def up(self) -> UpResult:
-        """Start both clusters in parallel, or reuse them when they already run.
+    def up(self, nodes: bool = False) -> UpResult:
+        """Start both clusters in parallel, or reuse them when they already run; with
+        ``nodes``, each gets a real node (root and the Debian packages are needed: without
+        them this fails at once, saying what is missing).
 
         State left by a run that crashed (recorded processes gone, not stopped on purpose) is
         cleaned: surviving processes of that run are ended and its data is removed.
         """
         started = time.monotonic()
+        if nodes and (why := missing_prerequisites()):
+            raise SandboxError(why)
+        node_binaries = node_binary_dir() if nodes else None
         with self._exclusive():
             binaries = binary_dir()
             data = self._load()
@@ -154,7 +206,13 @@ class Sandbox:
                     for n, c in self._clusters.items()
                     if n not in self._stopped and not c.running()
                 ]
+                if not crashed and nodes and self._slot is None:
+                    raise SandboxError(
+                        f"the sandbox in {self.dir} runs without nodes: stop it with "
+                        f"`stork sandbox down --dir {self.dir}`, then `up --nodes`"
+                    )
                 if not crashed:
+                    self._guard()
                     to_start = [self._clusters[n] for n in sorted(self._stopped)]
                     self._log_reuse(to_start)
                     self._run_parallel(to_start, keep_ports=True)
@@ -168,16 +226,58 @@ class Sandbox:
                     "stopped unexpectedly); cleaning it up"
                 )
                 self._remove(list(self._clusters.values()))
-            self._clusters = self._new_clusters(binaries)
             self._stopped = set()
-            self._log(f"starting clusters {' and '.join(CLUSTER_NAMES)} in {self.dir}")
+            self._slot = self._registry().claim(self.dir, self.id) if nodes else None
+            if nodes and hostlimits.raise_limit(RUN_ROOT / _INOTIFY_RECORD):
+                self._log(f"raised fs.inotify.max_user_instances to {hostlimits.WANTED}")
+            self._clusters = self._new_clusters(binaries, node_binaries)
+            self._save()  # the slot is recorded before anything uses it
+            with_nodes = f" with nodes (slot {self._slot})" if nodes else ""
+            self._log(f"starting clusters {' and '.join(CLUSTER_NAMES)}{with_nodes} in {self.dir}")
             try:
+                self._guard()  # before any apiserver can dial anything
                 self._run_parallel(list(self._clusters.values()), keep_ports=False)
+                self._guard()  # now with the apiservers' ports for the pods' DNAT
             except BaseException:
                 self._remove(list(self._clusters.values()))
                 raise
             self._write_kubeconfigs()
             return UpResult(reused=False, seconds=time.monotonic() - started)
+
+    # -- the host's side ---------------------------------------------------------------------
+
+    def _registry(self) -> SlotRegistry:
+        return SlotRegistry(RUN_ROOT, _claims_slot, bridge_exists)
+
+    def guard_spec(self) -> netguard.GuardSpec:
+        """What the sandbox's iptables rules guard: both service CIDRs, and with nodes the pod
+        networks, the bridges, and the Service IPs pods reach."""
+        clusters = list(self._clusters.values())
+        nodes = [c.node for c in clusters if c.node is not None]
+        dnat = tuple(
+            netguard.Dnat(c.spec.service_ip, c.ports.apiserver)
+            for c in clusters
+            if c.ports is not None and nodes
+        )
+        return netguard.GuardSpec(
+            sandbox_id=self.id,
+            cidrs=tuple(s.service_cidr for s in CLUSTER_SPECS)
+            + tuple(n.net.pod_cidr for n in nodes),
+            bridges=tuple(n.net.bridge for n in nodes),
+            dnat=dnat,
+        )
+
+    def _guard(self) -> None:
+        """Install (or refresh) the host-side guard when running as root."""
+        if os.geteuid() != 0:
+            return
+        try:
+            netguard.install(self.guard_spec())
+        except netguard.GuardError as e:
+            raise SandboxError(str(e)) from e
+        if not self._guarded:
+            self._guarded = True
+            self._save()
 
     def _log_reuse(self, to_start: list[SandboxCluster]) -> None:
         if to_start:
@@ -214,11 +314,31 @@ class Sandbox:
         write_kubeconfig(self.kubeconfig(), creds, CLUSTER_NAMES[0])
 
     def _remove(self, clusters: list[SandboxCluster]) -> None:
-        """End the recorded processes and remove data, state and kubeconfigs (logs stay)."""
+        """End the recorded processes, remove what the nodes and the guard put on the host,
+        then data, state and kubeconfigs (logs stay)."""
         with ThreadPoolExecutor(max_workers=max(1, len(clusters))) as pool:
+            left = list(pool.map(_teardown_node, clusters))
             list(pool.map(lambda c: c.stop(), clusters))
+        if os.geteuid() == 0:
+            try:
+                netguard.remove(self.id)
+            except netguard.GuardError as e:
+                if self._guarded:
+                    left.append([str(e)])
+        if self._slot is not None:
+            registry = self._registry()
+            registry.release(self.dir, self._slot)
+            if not registry.claims():
+                teardown.remove_shared_leftovers()
+                hostlimits.restore(RUN_ROOT / _INOTIFY_RECORD)
         for c in clusters:
-            shutil.rmtree(c.root, ignore_errors=True)
+            if stuck := mounts.unmount_below(c.root):
+                # Removing a directory with a mount in it would delete what the mount shows.
+                left.append([f"mount {m}" for m in stuck] + [f"kept {c.root}"])
+            else:
+                shutil.rmtree(c.root, ignore_errors=True)
+        for problem in (p for problems in left for p in problems):
+            self._log(f"warning: left behind: {problem}")
         for path in [self.state_path, self.kubeconfig()] + [
             self.kubeconfig(n) for n in CLUSTER_NAMES
         ]:
@@ -254,6 +374,24 @@ class Sandbox:
             self._stopped.discard(name)
             self._save()
 
+    def load_image(self, archive: Path, names: tuple[str, ...] = CLUSTER_NAMES) -> str:
+        """Import an OCI image archive into the nodes of the named clusters; returns the
+        image's name. The sandbox must run with nodes."""
+        image = ""
+        for name in names:
+            node = self._cluster(name).node
+            if node is None:
+                raise SandboxError(
+                    f"the sandbox in {self.dir} has no nodes (start it with `up --nodes`)"
+                )
+            image = node.load_image(archive)
+        return image
+
+    def node_name(self, name: str) -> str | None:
+        """The Node's name (its address) of one cluster, None without nodes."""
+        node = self._cluster(name).node
+        return node.name if node else None
+
     def credentials(self, name: str) -> ClusterCredentials:
         """Admin credentials (URL, CA, client certificate and key) of one running cluster."""
         return self._cluster(name).credentials()
@@ -265,6 +403,32 @@ class Sandbox:
             return None
         clusters = self._restore(data)
         return [
-            ClusterStatus(n, c.url if c.ports else "<none>", c.health() if c.ports else "Stopped")
+            ClusterStatus(
+                n,
+                c.url if c.ports else "<none>",
+                c.health() if c.ports else "Stopped",
+                c.node.name if c.node else "",
+            )
             for n, c in clusters.items()
         ]
+
+
+def _claims_slot(directory: Path, slot: int) -> bool:
+    """True when the sandbox in ``directory`` records ``slot`` (its state.json)."""
+    try:
+        data = json.loads((directory / "state.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("slot") == slot
+
+
+def _teardown_node(cluster: SandboxCluster) -> list[str]:
+    """Remove a cluster's node from the host (the orderly way while its apiserver answers)."""
+    if cluster.node is None:
+        return []
+    with cluster.admin_client() as client:
+        try:
+            answers = cluster.running() and client.get("/readyz").status_code == 200
+        except httpx2.HTTPError:
+            answers = False
+        return teardown.teardown(cluster.node, cluster.processes, client if answers else None)

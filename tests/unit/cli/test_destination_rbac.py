@@ -77,12 +77,20 @@ def test_rules_cover_what_the_engine_does_on_the_destination() -> None:
         assert g[(group, resource)] >= apply_verbs, resource
     assert g[("apiextensions.k8s.io", "customresourcedefinitions")] == apply_verbs
     assert g[("", "namespaces")] == {"get", "list", "create", "patch"}
-    assert g[("stork.libopenstorage.org", "migrationschedules")] == {"get", "create", "patch"}
+    assert g[("stork.libopenstorage.org", "migrationschedules")] == {
+        "get",
+        "list",
+        "create",
+        "patch",
+    }
+    # a failover run on the other cluster, through the reverse pair
+    assert g[("stork.libopenstorage.org", "migrationschedules/status")] == {"patch"}
+    assert g[("stork.libopenstorage.org", "migrations")] == {"get", "create"}
+    assert g[("", "pods")] == {"list"}
     assert g[("rbac.authorization.k8s.io", "clusterroles")] == apply_verbs | {"escalate", "bind"}
     assert g[("rbac.authorization.k8s.io", "roles")] == apply_verbs | {"escalate", "bind"}
-    # nothing else of Stork's, no wildcard, no pods, no update
+    # nothing else of Stork's, no wildcard, no update
     assert ("stork.libopenstorage.org", "clusterpairs") not in g
-    assert ("", "pods") not in g
     assert all("*" not in (group, resource) for group, resource in g)
     assert all("update" not in verbs and "*" not in verbs for verbs in g.values())
 

@@ -27,10 +27,12 @@ def test_one_informer_per_kind_and_migrations_cached_without_their_resources(
         wiring = wire(cluster, ControllerOptions(), metrics, DestinationClients(resolver, metrics))
         kinds = sorted(i.kind for i in wiring.informers.informers)
         assert kinds == [
+            "Action",
             "ClusterPair",
             "Migration",
             "MigrationSchedule",
             "NamespacedSchedulePolicy",
+            "ResourceTransformation",
             "SchedulePolicy",
             "Secret",
         ]

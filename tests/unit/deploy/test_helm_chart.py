@@ -58,7 +58,7 @@ def test_default_values_render_the_plain_manifests() -> None:
     assert sorted(rendered) == sorted(plain)
     for k, obj in plain.items():
         assert rendered[k] == obj, k
-    assert len(rendered) == 15
+    assert len(rendered) == 18
 
 
 def test_values_render_what_the_generator_makes_with_the_same_settings() -> None:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from stork.migration.transform._objects import (
+    MISSING,
     get_in,
+    get_path,
     group_kind,
+    put_path,
     set_in,
     string_map,
     with_metadata_map,
@@ -69,3 +74,25 @@ def test_string_map_and_metadata_maps() -> None:
     }
     assert "labels" not in with_metadata_map(OBJ, "labels", {})["metadata"]
     assert with_metadata_map({"kind": "X"}, "labels", {}) == {"kind": "X"}
+
+
+def test_paths_with_list_indexes() -> None:
+    obj = {"webhooks": [{"name": "a"}, {"name": "b", "failurePolicy": "Fail"}]}
+    assert get_path(obj, ("webhooks", 1, "failurePolicy")) == "Fail"
+    assert get_path(obj, ("webhooks", 0, "failurePolicy")) is MISSING
+    assert get_path(obj, ("webhooks", 5)) is MISSING
+    assert get_path(obj, ("webhooks", "0")) is MISSING  # a key is not an index
+    assert get_path({"a": None}, ("a",)) is None  # null is not absent
+    assert get_path({"a": True}, (True,)) is MISSING  # type: ignore[arg-type]
+    out = put_path(obj, ("webhooks", 0, "failurePolicy"), "Ignore")
+    assert out["webhooks"][0] == {"name": "a", "failurePolicy": "Ignore"}
+    assert out["webhooks"][1] is obj["webhooks"][1]  # only the path is copied
+    assert obj["webhooks"][0] == {"name": "a"}
+    assert put_path(out, ("webhooks", 0, "failurePolicy"), MISSING)["webhooks"][0] == {"name": "a"}
+    with pytest.raises(ValueError, match="no item 2"):
+        put_path(obj, ("webhooks", 2, "x"), 1)
+    with pytest.raises(ValueError, match="not a field of a mapping"):
+        put_path({"a": "text"}, ("a", "b"), 1)
+    assert put_path({}, ("a", "b"), 1) == {"a": {"b": 1}}
+    assert put_path({}, ("a", "b"), MISSING) == {}  # nothing created to remove nothing
+    assert repr(MISSING) == "MISSING"

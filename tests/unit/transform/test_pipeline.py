@@ -16,6 +16,7 @@ from stork.migration.transform import (
     CRONJOB_SUSPEND_ANNOTATION,
     MIGRATED_LABEL,
     MIGRATION_REPLICAS_ANNOTATION,
+    PARKED_ANNOTATION,
     RECLAIM_POLICY_ANNOTATION,
     TransformContext,
     migration_annotations,
@@ -35,6 +36,7 @@ from tests.unit.transform.builders import (
 )
 
 PROJECT = "field.cattle.io/projectId"
+STORK_REPLICAS = "stork.libopenstorage.org/migrationReplicas"
 MAPPING = {"p-src": "p-dst", "c-src:p-src": "c-dst:p-dst"}
 CTX = TransformContext(project_mappings=MAPPING, namespaces=frozenset({"app"}))
 
@@ -90,6 +92,7 @@ def test_deployment_end_to_end() -> None:
                 PROJECT: "c-dst:p-dst",
                 "owner": "team-a",
                 MIGRATION_REPLICAS_ANNOTATION: "3",
+                STORK_REPLICAS: "3",
             },
         },
         "spec": expected_spec,
@@ -161,7 +164,13 @@ def test_volumes_end_to_end() -> None:
 def test_jobs_cronjobs_and_bindings_end_to_end() -> None:
     names = {"batch.kubernetes.io/job-name": "migrate-db", "job-name": "migrate-db"}
     out = transform(job(), CTX)
-    assert out["metadata"] == {"name": "migrate-db", "namespace": "app", "labels": names}
+    assert out["metadata"] == {
+        "name": "migrate-db",
+        "namespace": "app",
+        "labels": names,
+        "annotations": {PARKED_ANNOTATION: '[{"parked":true,"path":["spec","suspend"]}]'},
+    }
+    assert out["spec"]["suspend"] is True
     assert "selector" not in out["spec"]
     assert out["spec"]["template"]["metadata"] == {"labels": names}
     cron = transform(cronjob(False), CTX)

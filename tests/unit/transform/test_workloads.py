@@ -19,6 +19,9 @@ from stork.migration.transform.workloads import (
 )
 from tests.unit.transform.builders import cronjob, deployment
 
+#: Stork's code writes and reads this spelling; both are written (issue 18, item 7).
+STORK_REPLICAS = "stork.libopenstorage.org/migrationReplicas"
+
 
 def test_names_are_storks_and_documented() -> None:
     assert MIGRATION_REPLICAS_ANNOTATION == "stork.openstorage.org/migrationReplicas"
@@ -43,7 +46,7 @@ def test_workloads_are_scaled_to_zero_and_recorded(kind: str, api_version: str) 
     assert out["metadata"] == {
         **before["metadata"],
         "labels": {"app": "web", MIGRATED_LABEL: "true"},
-        "annotations": {"owner": "a", MIGRATION_REPLICAS_ANNOTATION: "3"},
+        "annotations": {"owner": "a", MIGRATION_REPLICAS_ANNOTATION: "3", STORK_REPLICAS: "3"},
     }
     assert out["status"] == before["status"]
     assert obj == before
@@ -54,7 +57,10 @@ def test_missing_replicas_count_as_one_and_missing_maps_are_created() -> None:
     del obj["metadata"]["labels"], obj["metadata"]["annotations"]
     out = scale_down(obj, False)
     assert out["spec"]["replicas"] == 0
-    assert out["metadata"]["annotations"] == {MIGRATION_REPLICAS_ANNOTATION: "1"}
+    assert out["metadata"]["annotations"] == {
+        MIGRATION_REPLICAS_ANNOTATION: "1",
+        STORK_REPLICAS: "1",
+    }
     assert out["metadata"]["labels"] == {MIGRATED_LABEL: "true"}
 
 
@@ -74,6 +80,7 @@ def test_replica_record_carry_forward(replicas: int, annotation: str | None, rec
     annotations = {} if annotation is None else {MIGRATION_REPLICAS_ANNOTATION: annotation}
     out = scale_down(deployment(replicas, annotations=annotations), False)
     assert out["metadata"]["annotations"][MIGRATION_REPLICAS_ANNOTATION] == recorded
+    assert out["metadata"]["annotations"][STORK_REPLICAS] == recorded
     assert out["spec"]["replicas"] == 0
 
 

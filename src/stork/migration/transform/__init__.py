@@ -8,12 +8,16 @@ returns an object that shares nothing with its input.
 
 from stork.migration.transform.jobs import CONTROLLER_UID_LABELS, clean_job
 from stork.migration.transform.metadata import CONTROLLER_ANNOTATIONS, clean_metadata
+from stork.migration.transform.namespacemap import map_namespaces
+from stork.migration.transform.operators import SuspendOption, suspend_rules
+from stork.migration.transform.parking import PARKED_ANNOTATION
 from stork.migration.transform.pipeline import (
     MIGRATED_ANNOTATION,
     MIGRATION_NAME_ANNOTATION,
     MIGRATION_NAMESPACE_ANNOTATION,
     MIGRATION_TIME_ANNOTATION,
     TransformContext,
+    TransformInputs,
     migration_annotations,
     transform,
 )
@@ -25,6 +29,12 @@ from stork.migration.transform.rancher import (
     map_selector,
 )
 from stork.migration.transform.rbac import filter_subjects, subject_namespace
+from stork.migration.transform.resource_transformation import (
+    KindTransform,
+    ResourceTransformError,
+    TransformSpecError,
+    parse_specs,
+)
 from stork.migration.transform.service import SKIP_MODIFY_ANNOTATION, clear_service_addresses
 from stork.migration.transform.volumes import RECLAIM_POLICY_ANNOTATION, prepare_volume
 from stork.migration.transform.workloads import (
@@ -46,23 +56,32 @@ __all__ = [
     "MIGRATION_NAME_ANNOTATION",
     "MIGRATION_REPLICAS_ANNOTATION",
     "MIGRATION_TIME_ANNOTATION",
+    "PARKED_ANNOTATION",
     "RECLAIM_POLICY_ANNOTATION",
     "SKIP_MODIFY_ANNOTATION",
+    "KindTransform",
+    "ResourceTransformError",
+    "SuspendOption",
     "TransformContext",
+    "TransformInputs",
+    "TransformSpecError",
     "clean_job",
     "clean_metadata",
     "clear_service_addresses",
     "filter_subjects",
     "is_project_key",
+    "map_namespaces",
     "map_or_drop",
     "map_or_keep",
     "map_projects",
     "map_selector",
     "migration_annotations",
+    "parse_specs",
     "prepare_volume",
     "recorded_replicas",
     "recorded_suspend",
     "scale_down",
     "subject_namespace",
+    "suspend_rules",
     "transform",
 ]

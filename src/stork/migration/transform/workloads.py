@@ -70,10 +70,11 @@ def scale_down(obj: Mapping[str, Any], start_applications: bool) -> Obj:
     """The destination form of a workload or CronJob (other objects: a plain copy).
 
     startApplications false: Deployments, StatefulSets, ReplicaSets and DeploymentConfigs get
-    ``spec.replicas: 0``, :data:`MIGRATION_REPLICAS_ANNOTATION` = the source count (missing:
-    1) and label :data:`MIGRATED_LABEL` ``"true"``; CronJobs get ``spec.suspend: true`` and
-    :data:`CRONJOB_SUSPEND_ANNOTATION` = their own ``suspend``. startApplications true: unchanged,
-    except that a stopped copy is started from its record (see the module docstring).
+    ``spec.replicas: 0``, :data:`MIGRATION_REPLICAS_ANNOTATION` and Stork's
+    ``stork.libopenstorage.org/migrationReplicas`` = the source count (missing: 1) and label
+    :data:`MIGRATED_LABEL` ``"true"``; CronJobs get ``spec.suspend: true`` and
+    :data:`CRONJOB_SUSPEND_ANNOTATION` = their own ``suspend``. startApplications true:
+    unchanged, except that a stopped copy is started from its record (see the module docstring).
     """
     kind = group_kind(obj)
     if kind in SCALED_KINDS:
@@ -94,7 +95,9 @@ def _scale(obj: Mapping[str, Any], start_applications: bool) -> Obj:
     if start_applications:
         return set_in(obj, ("spec", "replicas"), replicas) if carried else dict(obj)
     annotations = string_map(get_in(obj, "metadata", "annotations"))
+    # Both spellings: the documented one, and the one Stork's own storkctl reads.
     annotations[MIGRATION_REPLICAS_ANNOTATION] = str(replicas)
+    annotations[STORK_MIGRATION_REPLICAS_ANNOTATION] = str(replicas)
     labels = string_map(get_in(obj, "metadata", "labels"))
     labels[MIGRATED_LABEL] = "true"
     out = set_in(obj, ("spec", "replicas"), 0)
