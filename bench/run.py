@@ -460,6 +460,16 @@ async def add_pair(source: Rest, sb: Sandbox) -> None:
     await source.apply(PAIR, pair)
 
 
+async def pair_ready(source: Rest) -> None:
+    """Wait until the controller has found the ClusterPair ``bench`` Ready."""
+    path = f"/apis/stork.libopenstorage.org/v1alpha1/namespaces/{ADMIN_NS}/clusterpairs/bench"
+    while True:
+        pair = (await source.request("GET", path)).json()
+        if (pair.get("status") or {}).get("schedulerStatus") == "Ready":
+            return
+        await asyncio.sleep(0.2)
+
+
 def start_controller(sb: Sandbox, log: BinaryIO, *flags: str) -> subprocess.Popen[bytes]:
     """`stork run` against the sandbox's source (flags given later win), logging to ``log``."""
     return subprocess.Popen(
@@ -548,16 +558,7 @@ async def measure(
         "127.0.0.1:0",
     )
     try:
-        while True:
-            p = (
-                await source.request(
-                    "GET",
-                    f"/apis/stork.libopenstorage.org/v1alpha1/namespaces/{ADMIN_NS}/clusterpairs/bench",
-                )
-            ).json()
-            if (p.get("status") or {}).get("schedulerStatus") == "Ready":
-                break
-            await asyncio.sleep(0.2)
+        await pair_ready(source)
         result: dict[str, Any] = {"objects": objects, "namespaces": namespaces}
         w0 = writes(dst_cfg)
         await quiesce([src_cfg, dst_cfg])
@@ -722,9 +723,8 @@ def main() -> int:
             json.dumps({**main_result, "cores": cores, "runs": results}, indent=2) + "\n"
         )
         print("\n" + table(results, cores))
-        if len(results) > 1:
-            plot(results, out / "scaling.png", cores)
-            print(f"\nplot: {out / 'scaling.png'}")
+        plot(results, out / "scaling.png", cores)
+        print(f"\nplot: {out / 'scaling.png'}")
     finally:
         sb.down()
     return 0
