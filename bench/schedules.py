@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import socket
@@ -26,6 +27,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from stork.api.constants import SCHEDULE_ANNOTATION
 from stork.api.crd import CRDS, crd_manifest
+from stork.api.timestamps import parse_time
 from stork.kube.config import load_config, make_client
 from stork.kube.crds import apply_crds
 from stork.kube.discovery import ResourceType
@@ -39,6 +41,7 @@ from run import (
     go_create,
     limit_binary,
     measuring_client,
+    pair_ready,
     peak_rss_mb,
     rss_mb,
     start_controller,
@@ -91,6 +94,12 @@ def quantile(q: float, buckets: list[tuple[float, float]]) -> float:
     return lower
 
 
+def at_most(buckets: list[tuple[float, float]]) -> float:
+    """The smallest bucket bound that every observation is under (the worst delay, rounded up)."""
+    total = buckets[-1][1] if buckets else 0.0
+    return next((upper for upper, count in buckets if count >= total), float("nan"))
+
+
 def trigger_delays(metrics: str) -> tuple[list[tuple[float, float]], float]:
     """The trigger-delay histogram's buckets and its count."""
     text = httpx2.get(f"{metrics}/metrics", timeout=10).text
@@ -107,14 +116,34 @@ def trigger_delays(metrics: str) -> tuple[list[tuple[float, float]], float]:
     return sorted(buckets), count
 
 
-async def runs_per_schedule(source: Rest) -> dict[str, int]:
-    """Finished Migrations per schedule (by the schedule annotation)."""
-    out: dict[str, int] = {}
+Run = tuple[str, dt.datetime, dt.datetime | None]
+
+
+async def scheduled_runs(source: Rest) -> list[Run]:
+    """Migrations the schedules started: (schedule, created, finished or None if running)."""
+    out: list[Run] = []
     async for m in source.list(MIGRATION, ADMIN_NS):
-        name = ((m.get("metadata") or {}).get("annotations") or {}).get(SCHEDULE_ANNOTATION)
-        if name and ((m.get("status") or {}).get("stage") == "Final"):
-            out[name] = out.get(name, 0) + 1
+        meta = m.get("metadata") or {}
+        name = (meta.get("annotations") or {}).get(SCHEDULE_ANNOTATION)
+        created = parse_time(meta.get("creationTimestamp"))
+        if name and created is not None:
+            status = m.get("status") or {}
+            finished = parse_time(status.get("finishTimestamp"))
+            out.append((name, created, finished if status.get("stage") == "Final" else None))
     return out
+
+
+def overlap(runs: list[Run], long: str, now: dt.datetime) -> dict[str, Any]:
+    """How the long schedule's runs went, and how many other runs started while one of them
+    was in progress (none would mean the long migration starved the rest)."""
+    longs = [(c, f or now) for n, c, f in runs if n == long]
+    others = [c for n, c, _ in runs if n != long]
+    return {
+        "long_runs": len(longs),
+        "long_finished": sum(1 for n, _, f in runs if n == long and f is not None),
+        "long_seconds": [round((f - c).total_seconds(), 1) for c, f in longs],
+        "runs_started_during_long": sum(1 for c in others if any(a <= c < b for a, b in longs)),
+    }
 
 
 async def measure(sb: Sandbox, binary: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -150,6 +179,7 @@ async def measure(sb: Sandbox, binary: Path, args: argparse.Namespace) -> dict[s
     )
     metrics = f"http://127.0.0.1:{port}"
     try:
+        await pair_ready(source)
         await source.request(
             "POST", f"{API}/namespaces/{ADMIN_NS}/migrationschedules", body=schedule("big", "big-0")
         )
@@ -169,7 +199,8 @@ async def measure(sb: Sandbox, binary: Path, args: argparse.Namespace) -> dict[s
         wall = time.monotonic() - wall0
         buckets, count = trigger_delays(metrics)
         rss_now = rss_mb(controller.pid, "VmRSS")
-        runs = await runs_per_schedule(source)
+        runs = await scheduled_runs(source)
+        ran = {n for n, _, f in runs if f is not None}
         result = {
             "schedules": n,
             "objects_per_namespace": args.objects_per_namespace,
@@ -179,10 +210,11 @@ async def measure(sb: Sandbox, binary: Path, args: argparse.Namespace) -> dict[s
             "triggers": count,
             "trigger_delay_p50_s": round(quantile(0.5, buckets), 3),
             "trigger_delay_p99_s": round(quantile(0.99, buckets), 3),
+            "trigger_delay_max_at_most_s": at_most(buckets),
             "trigger_delay_buckets": buckets,
-            "schedules_that_ran": sum(1 for i in range(n) if runs.get(f"s{i}")),
-            "finished_migrations": sum(runs.values()),
-            "big_finished": runs.get("big", 0),
+            "schedules_that_ran": sum(1 for i in range(n) if f"s{i}" in ran),
+            "finished_migrations": sum(1 for _, _, f in runs if f is not None),
+            **overlap(runs, "big", dt.datetime.now(dt.UTC)),
             "controller_cpu_cores": round(cpu / wall, 2),
             "controller_rss_mb": round(rss_now, 1),
             "controller_peak_rss_mb": round(peak_rss_mb(controller.pid), 1),
