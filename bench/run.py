@@ -343,6 +343,13 @@ async def delete_namespaces(rest: Rest, names: list[str], timeout: float = 900) 
             raise RuntimeError(f"namespace {ns} still there after {timeout:.0f}s")
 
 
+def sample_size(objects: int, namespaces: int) -> tuple[int, int]:
+    """Objects and namespaces of a concurrency sweep's sample (1,000 objects at most, as
+    many per namespace as the full run has), the same for both clients."""
+    sample = min(objects, 1000)
+    return sample, max(1, namespaces * sample // objects)
+
+
 async def python_baseline(
     rest: Rest, objects: int, namespaces: int, tag: str, sweep: dict[int, float]
 ) -> tuple[float, int, dict[int, float]]:
@@ -353,10 +360,10 @@ async def python_baseline(
     ``objects`` are created with the best one; everything it created is deleted again so that
     the migration finds the destination exactly as the baseline did.
     """
-    sample = min(objects, 1000)
+    sample, sample_ns = sample_size(objects, namespaces)
     created: list[str] = []
     for concurrency in () if sweep else (16, 64, 128):
-        ns, objs = plan_objects(f"sweep-{tag}-{concurrency}", sample, max(1, namespaces // 10))
+        ns, objs = plan_objects(f"sweep-{tag}-{concurrency}", sample, sample_ns)
         sweep[concurrency] = round(sample / await create_all(rest, ns, objs, concurrency), 1)
         created += ns
     best = max(sweep, key=lambda c: sweep[c])
@@ -420,11 +427,10 @@ async def go_limit(
     protobuf, the best of LIMIT_SWEEP requests in flight on a sample (once per bench run:
     ``sweep`` keeps it for the next sizes), then every object; all of it deleted again
     afterwards."""
-    sample = min(objects, 1000)
+    sample, ns = sample_size(objects, namespaces)
     created: list[str] = []
     for concurrency in () if sweep else LIMIT_SWEEP:
         prefix = f"lsweep-{tag}-{concurrency}"
-        ns = max(1, namespaces * sample // objects)
         try:
             seconds = await asyncio.to_thread(
                 go_create, binary, kubeconfig, prefix, sample, ns, concurrency
