@@ -100,9 +100,52 @@ def at_most(buckets: list[tuple[float, float]]) -> float:
     return next((upper for upper, count in buckets if count >= total), float("nan"))
 
 
-def trigger_delays(metrics: str) -> tuple[list[tuple[float, float]], float]:
+def scrape(metrics: str) -> str:
+    """The controller's /metrics text."""
+    return httpx2.get(f"{metrics}/metrics", timeout=10).text
+
+
+def queue_depths(text: str) -> dict[str, float]:
+    """Keys waiting in each controller's work queue."""
+    return {
+        s.labels["name"]: s.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "workqueue_depth"
+        for s in family.samples
+    }
+
+
+def reconciles(text: str) -> dict[str, dict[str, float]]:
+    """Per controller: reconciles, their mean seconds, and keys queued, so far."""
+    out: dict[str, dict[str, float]] = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == "controller_runtime_reconcile_total":
+                entry = out.setdefault(s.labels["controller"], {})
+                entry["reconciles"] = entry.get("reconciles", 0) + s.value
+            elif s.name == "controller_runtime_reconcile_time_seconds_sum":
+                out.setdefault(s.labels["controller"], {})["seconds"] = s.value
+            elif s.name == "workqueue_adds_total" or s.name == "workqueue_adds":
+                out.setdefault(s.labels["name"], {})["queued"] = s.value
+    for entry in out.values():
+        seconds = entry.pop("seconds", 0.0)
+        entry["mean_s"] = round(seconds / entry["reconciles"], 3) if entry.get("reconciles") else 0
+    return out
+
+
+async def sample_depths(metrics: str, seconds: float, every: float = 5.0) -> dict[str, float]:
+    """The deepest each work queue got over ``seconds`` (sampled every ``every``)."""
+    deepest: dict[str, float] = {}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for name, depth in queue_depths(await asyncio.to_thread(scrape, metrics)).items():
+            deepest[name] = max(deepest.get(name, 0.0), depth)
+        await asyncio.sleep(min(every, max(0.0, deadline - time.monotonic())))
+    return deepest
+
+
+def trigger_delays(text: str) -> tuple[list[tuple[float, float]], float]:
     """The trigger-delay histogram's buckets and its count."""
-    text = httpx2.get(f"{metrics}/metrics", timeout=10).text
     buckets: list[tuple[float, float]] = []
     count = 0.0
     for family in text_string_to_metric_families(text):
@@ -194,10 +237,11 @@ async def measure(sb: Sandbox, binary: Path, args: argparse.Namespace) -> dict[s
             await asyncio.sleep(max(0.0, began + 60.0 * (i + 1) / n - time.monotonic()))
         cpu0, wall0 = cpu_seconds(controller.pid), time.monotonic()
         print(f"[schedules] running for {args.minutes} minutes", flush=True)
-        await asyncio.sleep(args.minutes * 60)
+        deepest = await sample_depths(metrics, args.minutes * 60)
         cpu = cpu_seconds(controller.pid) - cpu0
         wall = time.monotonic() - wall0
-        buckets, count = trigger_delays(metrics)
+        text = scrape(metrics)
+        buckets, count = trigger_delays(text)
         rss_now = rss_mb(controller.pid, "VmRSS")
         runs = await scheduled_runs(source)
         ran = {n for n, _, f in runs if f is not None}
@@ -218,6 +262,9 @@ async def measure(sb: Sandbox, binary: Path, args: argparse.Namespace) -> dict[s
             "controller_cpu_cores": round(cpu / wall, 2),
             "controller_rss_mb": round(rss_now, 1),
             "controller_peak_rss_mb": round(peak_rss_mb(controller.pid), 1),
+            # Where a late trigger waited: the work queues' depth, reconciles and their time.
+            "deepest_queues": deepest,
+            "reconciles": reconciles(text),
         }
     finally:
         controller.terminate()
