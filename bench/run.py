@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -374,7 +375,9 @@ async def python_baseline(
     return seconds, best, sweep
 
 
-LIMIT_SWEEP = (16, 32, 64, 128, 256)
+# Requests in flight, each over one HTTP/2 connection and over one connection per request
+# (at most 64), as the Python client's HTTP/1.1 pool has one per request.
+LIMIT_SWEEP = [(c, k) for c in (16, 32, 64, 128, 256) for k in sorted({1, min(c, 64)})]
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -390,9 +393,16 @@ def limit_binary() -> Path:
 
 
 def go_create(
-    binary: Path, kubeconfig: Path, prefix: str, objects: int, namespaces: int, concurrency: int
+    binary: Path,
+    kubeconfig: Path,
+    prefix: str,
+    objects: int,
+    namespaces: int,
+    concurrency: int,
+    connections: int = 1,
 ) -> float:
-    """Seconds the client-go creator takes for these objects (namespaces ``prefix-<i>``)."""
+    """Seconds the client-go creator takes for these objects (namespaces ``prefix-<i>``),
+    ``concurrency`` requests in flight over ``connections`` HTTP/2 connections."""
     out = subprocess.run(
         [
             str(binary),
@@ -406,6 +416,8 @@ def go_create(
             str(namespaces),
             "-concurrency",
             str(concurrency),
+            "-connections",
+            str(connections),
         ],
         check=True,
         stdout=subprocess.PIPE,
@@ -421,39 +433,44 @@ async def go_limit(
     objects: int,
     namespaces: int,
     tag: str,
-    sweep: dict[int, float],
+    sweep: dict[str, float],
 ) -> dict[str, Any]:
     """The API server's ceiling on the destination, before the migration: client-go with
-    protobuf, the best of LIMIT_SWEEP requests in flight on a sample (once per bench run:
-    ``sweep`` keeps it for the next sizes), then every object; all of it deleted again
-    afterwards."""
+    protobuf, the best of LIMIT_SWEEP (requests in flight, connections) on a sample (once per
+    bench run: ``sweep``, keyed "<in flight>x<connections>", keeps it for the next sizes),
+    then every object; all of it deleted again afterwards."""
     sample, ns = sample_size(objects, namespaces)
     created: list[str] = []
-    for concurrency in () if sweep else LIMIT_SWEEP:
-        prefix = f"lsweep-{tag}-{concurrency}"
+    for concurrency, connections in () if sweep else LIMIT_SWEEP:
+        prefix = f"lsweep-{tag}-{concurrency}-{connections}"
+        key = f"{concurrency}x{connections}"
         try:
             seconds = await asyncio.to_thread(
-                go_create, binary, kubeconfig, prefix, sample, ns, concurrency
+                go_create, binary, kubeconfig, prefix, sample, ns, concurrency, connections
             )
-            sweep[concurrency] = round(sample / seconds, 1)
+            sweep[key] = round(sample / seconds, 1)
         except subprocess.CalledProcessError:
             # The server gave up on requests (its 60 s timeout) even after retries: this
             # many in flight is past what it can take now.
-            sweep[concurrency] = 0.0
+            sweep[key] = 0.0
         created += [f"{prefix}-{i}" for i in range(ns)]
-    best = max(sweep, key=lambda c: sweep[c])
+    best_key = max(sweep, key=lambda c: sweep[c])
+    best, connections = (int(x) for x in best_key.split("x"))
     prefix = f"limit-{tag}"
     seconds = await asyncio.to_thread(
-        go_create, binary, kubeconfig, prefix, objects, namespaces, best
+        go_create, binary, kubeconfig, prefix, objects, namespaces, best, connections
     )
     print(
-        f"[bench] limit (client-go): {objects / seconds:.0f} obj/s at {best} in flight", flush=True
+        f"[bench] limit (client-go): {objects / seconds:.0f} obj/s at {best} in flight"
+        f" over {connections} connections",
+        flush=True,
     )
     await delete_namespaces(rest, created + [f"{prefix}-{i}" for i in range(namespaces)])
     return {
         "seconds": round(seconds, 2),
         "objects_per_s": round(objects / seconds, 1),
         "concurrency": best,
+        "connections": connections,
         "sweep_objects_per_s": sweep,
     }
 
@@ -501,6 +518,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+@dataclass
+class Sweeps:
+    """The concurrency sweeps' objects/s, made at the first size and kept for the others."""
+
+    limit: dict[str, float] = field(default_factory=dict)
+    python: dict[int, float] = field(default_factory=dict)
+
+
 async def measure(
     sb: Sandbox,
     binary: Path,
@@ -508,7 +533,7 @@ async def measure(
     namespaces: int,
     tag: str,
     python: bool,
-    sweeps: dict[str, dict[int, float]],
+    sweeps: Sweeps,
 ) -> dict[str, Any]:
     src_cfg = load_config(sb.kubeconfig("source"))
     dst_cfg = load_config(sb.kubeconfig("destination"))
@@ -528,13 +553,13 @@ async def measure(
         objects,
         namespaces,
         tag,
-        sweeps.setdefault("limit", {}),
+        sweeps.limit,
     )
     py: dict[str, Any] | None = None
     if python:
         await quiesce([src_cfg, dst_cfg])
         base, base_concurrency, sweep = await python_baseline(
-            destination, objects, namespaces, tag, sweeps.setdefault("python", {})
+            destination, objects, namespaces, tag, sweeps.python
         )
         py = {
             "seconds": round(base, 2),
@@ -636,7 +661,8 @@ async def measure(
 def table(results: list[dict[str, Any]], cores: int) -> str:
     """The README's table (one row per size)."""
     rows = [
-        f"| objects ({cores} cores) | full migration | limit (client-go) | ratio | Python client"
+        f"| objects ({cores} cores) | full migration | limit (client-go, in flight over connections)"
+        " | ratio | Python client"
         " | no-op re-sync | LIST floor | no-op / floor | 1% change | peak RSS |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -647,6 +673,7 @@ def table(results: list[dict[str, Any]], cores: int) -> str:
             f"| {r['objects']:,} in {r['namespaces']:,} ns"
             f" | {r['full']['seconds']:.1f} s, {r['full']['objects_per_s']:.0f} obj/s"
             f" | {r['limit']['objects_per_s']:.0f} obj/s at {r['limit']['concurrency']}"
+            f" over {r['limit'].get('connections', 1)}"
             f" | {r['ratio']:.2f} | {python}"
             f" | {r['noop']['seconds']:.2f} s, {r['noop']['writes']} writes"
             f" | {r['list']['seconds']:.2f} s | {r['noop']['floor_ratio']:.2f}"
@@ -717,7 +744,7 @@ def main() -> int:
             with make_client(sb.kubeconfig(name)) as client:
                 apply_crds(client, [crd_manifest(i) for i in CRDS])
         results = []
-        sweeps: dict[str, dict[int, float]] = {}
+        sweeps = Sweeps()
         for i, n in enumerate(sizes):
             ns = max(1, n // args.per_namespace)
             python = n <= args.python_up_to

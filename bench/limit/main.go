@@ -2,9 +2,10 @@
 //
 // It creates the bench's objects (the same ConfigMaps, Secrets, Services, Deployments and
 // ServiceAccounts as bench/run.py's make_object) with client-go, protobuf encoding, no
-// client-side rate limit and a given number of requests in flight, and prints one JSON line:
-// {"objects": N, "namespaces": M, "concurrency": C, "seconds": S}. Built from Go modules by
-// hack/build-bench-limit.sh (cached under ~/.cache/stork/bench-limit/).
+// client-side rate limit and a given number of requests in flight over a given number of
+// connections, and prints one JSON line:
+// {"objects": N, "namespaces": M, "concurrency": C, "connections": K, "seconds": S, ...}.
+// Built from Go modules by hack/build-bench-limit.sh (cached under ~/.cache/stork/bench-limit/).
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -22,6 +24,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -99,9 +102,10 @@ func main() {
 	objects := flag.Int("objects", 1000, "objects to create")
 	namespaces := flag.Int("namespaces", 10, "namespaces to spread them over")
 	concurrency := flag.Int("concurrency", 64, "requests in flight")
+	connections := flag.Int("connections", 1, "HTTP/2 connections the requests are spread over")
 	flag.Parse()
-	if *objects < 1 || *namespaces < 1 || *concurrency < 1 {
-		fmt.Fprintln(os.Stderr, "need -objects, -namespaces and -concurrency >= 1")
+	if *objects < 1 || *namespaces < 1 || *concurrency < 1 || *connections < 1 {
+		fmt.Fprintln(os.Stderr, "need -objects, -namespaces, -concurrency and -connections >= 1")
 		os.Exit(2)
 	}
 	config, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
@@ -112,11 +116,20 @@ func main() {
 	config.ContentType = "application/vnd.kubernetes.protobuf"
 	config.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
 	config.QPS = -1 // no client-side rate limit: the server's own limit is measured
-	client, err := kubernetes.NewForConfig(config)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "client:", err)
-		os.Exit(1)
+	// One clientset is one HTTP/2 connection, all its streams through one server loop: maybe
+	// a bottleneck of its own (clusterloader2 spreads its load over several clients), so the
+	// bench tries both. A dialer of its own gives each clientset its own transport (client-go
+	// shares one between equal configs otherwise).
+	clients := make([]kubernetes.Interface, *connections)
+	for i := range clients {
+		own := rest.CopyConfig(config)
+		own.Dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+		if clients[i], err = kubernetes.NewForConfig(own); err != nil {
+			fmt.Fprintln(os.Stderr, "client:", err)
+			os.Exit(1)
+		}
 	}
+	client := clients[0]
 	ctx := context.Background()
 	names := make([]string, *namespaces)
 	start := time.Now()
@@ -136,10 +149,10 @@ func main() {
 	retried := 0
 	for w := 0; w < *concurrency; w++ {
 		wg.Add(1)
-		go func() {
+		go func(c kubernetes.Interface) {
 			defer wg.Done()
 			for i := range work {
-				n, err := createRetrying(ctx, client, kinds[i%len(kinds)], names[i%len(names)], i)
+				n, err := createRetrying(ctx, c, kinds[i%len(kinds)], names[i%len(names)], i)
 				mu.Lock()
 				retried += n
 				mu.Unlock()
@@ -147,7 +160,7 @@ func main() {
 					failed.Do(func() { firstErr = err })
 				}
 			}
-		}()
+		}(clients[w%len(clients)])
 	}
 	for i := 0; i < *objects; i++ {
 		work <- i
@@ -160,8 +173,12 @@ func main() {
 		os.Exit(1)
 	}
 	out, _ := json.Marshal(map[string]any{
-		"objects": *objects, "namespaces": *namespaces, "concurrency": *concurrency,
-		"seconds": seconds, "retries": retried,
+		"objects":     *objects,
+		"namespaces":  *namespaces,
+		"concurrency": *concurrency,
+		"connections": *connections,
+		"seconds":     seconds,
+		"retries":     retried,
 	})
 	fmt.Println(string(out))
 }
