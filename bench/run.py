@@ -462,7 +462,7 @@ async def go_limit(
     )
     print(
         f"[bench] limit (client-go): {objects / seconds:.0f} obj/s at {best} in flight"
-        f" over {connections} connections",
+        f" over {connections} connection{'s' if connections > 1 else ''}",
         flush=True,
     )
     await delete_namespaces(rest, created + [f"{prefix}-{i}" for i in range(namespaces)])
