@@ -13,7 +13,7 @@ PACKAGES := containerd runc containernetworking-plugins busybox-static iptables 
 	buildah
 
 .PHONY: install packages controlplane image crds lint test unit integration demo demo-down \
-	bench clean
+	bench bench-schedules clean
 
 install: $(STAMP)
 
@@ -76,10 +76,16 @@ test: lint controlplane packages
 demo: controlplane packages
 	$(BIN)/python hack/demo.py --dir $(SANDBOX_DIR) $(if $(filter 0,$(NODES)),--no-nodes,--nodes)
 
-# Not part of `make test`: minutes of load on a sandbox of its own (.sandbox-bench).
+# Not part of `make test`: minutes (the 100,000-object size: an hour or more) of load on a
+# sandbox of its own (.sandbox-bench); the client-go limit is built once into ~/.cache/stork.
 bench: controlplane
 	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# 1,000 MigrationSchedules and one long migration on one controller (not part of `make test`).
+bench-schedules: controlplane
+	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/schedules.py $(SCHEDULES_ARGS)
 
 demo-down: $(STAMP)
 	$(BIN)/stork sandbox down --dir $(SANDBOX_DIR)

@@ -1,15 +1,19 @@
 """`make bench`: migration throughput and incremental re-sync, against the API server's own limit.
 
-On the sandbox: generate N objects (ConfigMaps, Secrets, Services, Deployments, ServiceAccounts)
-over M namespaces on the source, then measure with the real controller (`stork run`):
+On the sandbox, for each size N of --sizes: generate N objects (ConfigMaps, Secrets, Services,
+Deployments, ServiceAccounts) over N / --per-namespace namespaces on the source, then measure
+with the real controller (`stork run`):
   full     the first Migration of all of them,
   noop     a second Migration with nothing changed,
   change   a Migration after 1% of the objects changed,
-and, in the same run and first, the baseline: a minimal client with the same HTTP library creating
-the same objects on the destination as fast as it can (its concurrency tuned on a sample, its
-objects deleted again before the migration runs), and the time to LIST everything from both
-clusters.
-Writes are counted from the destination API server's apiserver_request_total.
+and, in the same run and first, on the destination as the migration will find it:
+  limit    the API server's real ceiling: client-go creating the same objects with protobuf and
+           no client-side rate limit (bench/limit, built from Go modules and cached by
+           hack/build-bench-limit.sh), its concurrency the best of 16-256 in flight on a sample,
+  python   a minimal Python client (the engine's HTTP library) creating the same objects,
+its objects deleted again before the migration runs, and the time to LIST everything from both
+clusters (the floor of a no-op re-sync). Writes are counted from the destination API server's
+apiserver_request_total.
 """
 
 from __future__ import annotations
@@ -19,14 +23,17 @@ import asyncio
 import base64
 import copy
 import json
+import os
 import re
 import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+import httpx2
 from lightkube.config.kubeconfig import SingleConfig
 
 from stork.api.crd import CRDS, crd_manifest
@@ -141,10 +148,33 @@ async def create_all(
                 if not t.group
                 else f"/apis/{t.group}/{t.version}/namespaces/{obj['metadata']['namespace']}/{t.plural}"
             )
-            await rest.request("POST", path, body=obj)
+            await create_retrying(rest, path, obj)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return time.perf_counter() - start
+
+
+async def create_retrying(rest: Rest, path: str, obj: dict[str, Any]) -> None:
+    """POST ``obj``, again after what a loaded server answers (timeouts, 5xx), as the
+    client-go limit does; created by a timed-out attempt after all counts as created."""
+    for attempt in range(6):
+        try:
+            await rest.request("POST", path, body=obj)
+            return
+        except RestError as e:
+            if attempt and e.status == 409:
+                return
+            if e.status < 500 or attempt == 5:
+                raise
+        except httpx2.TimeoutException:
+            if attempt == 5:
+                raise
+        await asyncio.sleep(0.2 * (attempt + 1))
+
+
+def measuring_client(config: SingleConfig) -> Rest:
+    """A REST client of one cluster without a client-side rate limit."""
+    return cluster_client(config, qps=100000, burst=100000, timeout=120).rest
 
 
 def writes(config: SingleConfig) -> Counter[str]:
@@ -206,11 +236,17 @@ def delta(after: Counter[str], before: Counter[str]) -> dict[str, int]:
     return {k: after[k] - before[k] for k in sorted(after) if after[k] != before[k]}
 
 
-def peak_rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str) -> float:
+    """A memory figure of /proc/<pid>/status (VmRSS: now, VmHWM: peak), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The peak resident memory of a process so far, in MB."""
+    return rss_mb(pid, "VmHWM")
 
 
 async def run_migration(source: Rest, name: str, namespaces: list[str]) -> float:
@@ -258,7 +294,7 @@ async def settle_source(rest: Rest, namespaces: list[str], deployments: int) -> 
         ]
         if len(stamped) >= deployments:
             return
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(1.0)
 
 
 async def settle(rest: Rest, namespaces: list[str]) -> None:
@@ -308,56 +344,158 @@ async def delete_namespaces(rest: Rest, names: list[str], timeout: float = 900) 
             raise RuntimeError(f"namespace {ns} still there after {timeout:.0f}s")
 
 
-async def baseline(
-    rest: Rest, objects: int, namespaces: int, tag: str
-) -> tuple[float, int, dict[int, float]]:
-    """The minimal client on the destination, before the migration: the physical limit.
-
-    Its concurrency is tuned first (objects/s for 16, 64 and 128 requests in flight on a sample),
-    then all ``objects`` are created with the best one; everything it created is deleted again
-    so that the migration finds the destination exactly as the baseline did.
-    """
+def sample_size(objects: int, namespaces: int) -> tuple[int, int]:
+    """Objects and namespaces of a concurrency sweep's sample (1,000 objects at most, as
+    many per namespace as the full run has), the same for both clients."""
     sample = min(objects, 1000)
-    sweep: dict[int, float] = {}
+    return sample, max(1, namespaces * sample // objects)
+
+
+async def python_baseline(
+    rest: Rest, objects: int, namespaces: int, tag: str, sweep: dict[int, float]
+) -> tuple[float, int, dict[int, float]]:
+    """The minimal Python client on the destination, before the migration.
+
+    Its concurrency is tuned first, once per bench run (objects/s for 16, 64 and 128 requests
+    in flight on a sample; ``sweep`` keeps the result for the next sizes), then all
+    ``objects`` are created with the best one; everything it created is deleted again so that
+    the migration finds the destination exactly as the baseline did.
+    """
+    sample, sample_ns = sample_size(objects, namespaces)
     created: list[str] = []
-    for concurrency in (16, 64, 128):
-        ns, objs = plan_objects(f"sweep-{tag}-{concurrency}", sample, max(1, namespaces // 10))
+    for concurrency in () if sweep else (16, 64, 128):
+        ns, objs = plan_objects(f"sweep-{tag}-{concurrency}", sample, sample_ns)
         sweep[concurrency] = round(sample / await create_all(rest, ns, objs, concurrency), 1)
         created += ns
     best = max(sweep, key=lambda c: sweep[c])
     ns, objs = plan_objects(f"base-{tag}", objects, namespaces)
     seconds = await create_all(rest, ns, objs, best)
-    print(f"[bench] baseline: {objects / seconds:.0f} obj/s at concurrency {best}", flush=True)
+    print(f"[bench] python client: {objects / seconds:.0f} obj/s at {best} in flight", flush=True)
     await delete_namespaces(rest, created + ns)
     return seconds, best, sweep
 
 
-async def measure(sb: Sandbox, objects: int, namespaces: int, tag: str) -> dict[str, Any]:
-    src_cfg = load_config(sb.kubeconfig("source"))
-    dst_cfg = load_config(sb.kubeconfig("destination"))
-    # The measuring clients are not throttled: the baseline is what the API servers can take.
-    source = cluster_client(src_cfg, qps=100000, burst=100000).rest
-    destination = cluster_client(dst_cfg, qps=100000, burst=100000).rest
-    print(
-        f"[bench] N={objects}: baseline first, on the destination as the migration will find it",
-        flush=True,
-    )
-    await quiesce([src_cfg, dst_cfg])
-    base, base_concurrency, sweep = await baseline(destination, objects, namespaces, tag)
-    ns_names, objs = plan_objects(f"bench-{tag}", objects, namespaces)
-    print(
-        f"[bench] N={objects}: creating the objects on the source over {namespaces} namespaces",
-        flush=True,
-    )
-    await create_all(source, ns_names, objs, 64)
-    await settle_source(source, ns_names, sum(1 for t, _ in objs if t.kind == "Deployment"))
+# Requests in flight, each over one HTTP/2 connection and over one connection per request
+# (at most 64), as the Python client's HTTP/1.1 pool has one per request.
+LIMIT_SWEEP = [(c, k) for c in (16, 32, 64, 128, 256) for k in sorted({1, min(c, 64)})]
+ROOT = Path(__file__).resolve().parent.parent
 
+
+def limit_binary() -> Path:
+    """The client-go creator, built from Go modules (cached: seconds once built)."""
+    out = subprocess.run(
+        ["bash", str(ROOT / "hack" / "build-bench-limit.sh")],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+def go_create(
+    binary: Path,
+    kubeconfig: Path,
+    prefix: str,
+    objects: int,
+    namespaces: int,
+    concurrency: int,
+    connections: int = 1,
+) -> float:
+    """Seconds the client-go creator takes for these objects (namespaces ``prefix-<i>``),
+    ``concurrency`` requests in flight over ``connections`` HTTP/2 connections."""
+    out = subprocess.run(
+        [
+            str(binary),
+            "-kubeconfig",
+            str(kubeconfig),
+            "-prefix",
+            prefix,
+            "-objects",
+            str(objects),
+            "-namespaces",
+            str(namespaces),
+            "-concurrency",
+            str(concurrency),
+            "-connections",
+            str(connections),
+        ],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
+
+
+async def go_limit(
+    rest: Rest,
+    binary: Path,
+    kubeconfig: Path,
+    objects: int,
+    namespaces: int,
+    tag: str,
+    sweep: dict[str, float],
+) -> dict[str, Any]:
+    """The API server's ceiling on the destination, before the migration: client-go with
+    protobuf, the best of LIMIT_SWEEP (requests in flight, connections) on a sample (once per
+    bench run: ``sweep``, keyed "<in flight>x<connections>", keeps it for the next sizes),
+    then every object; all of it deleted again afterwards."""
+    sample, ns = sample_size(objects, namespaces)
+    created: list[str] = []
+    for concurrency, connections in () if sweep else LIMIT_SWEEP:
+        prefix = f"lsweep-{tag}-{concurrency}-{connections}"
+        key = f"{concurrency}x{connections}"
+        try:
+            seconds = await asyncio.to_thread(
+                go_create, binary, kubeconfig, prefix, sample, ns, concurrency, connections
+            )
+            sweep[key] = round(sample / seconds, 1)
+        except subprocess.CalledProcessError:
+            # The server gave up on requests (its 60 s timeout) even after retries: this
+            # many in flight is past what it can take now.
+            sweep[key] = 0.0
+        created += [f"{prefix}-{i}" for i in range(ns)]
+    best_key = max(sweep, key=lambda c: sweep[c])
+    best, connections = (int(x) for x in best_key.split("x"))
+    prefix = f"limit-{tag}"
+    seconds = await asyncio.to_thread(
+        go_create, binary, kubeconfig, prefix, objects, namespaces, best, connections
+    )
+    print(
+        f"[bench] limit (client-go): {objects / seconds:.0f} obj/s at {best} in flight"
+        f" over {connections} connection{'s' if connections > 1 else ''}",
+        flush=True,
+    )
+    await delete_namespaces(rest, created + [f"{prefix}-{i}" for i in range(namespaces)])
+    return {
+        "seconds": round(seconds, 2),
+        "objects_per_s": round(objects / seconds, 1),
+        "concurrency": best,
+        "connections": connections,
+        "sweep_objects_per_s": sweep,
+    }
+
+
+async def add_pair(source: Rest, sb: Sandbox) -> None:
+    """The ClusterPair ``bench`` in the admin namespace, to the sandbox's destination."""
     pair = copy.deepcopy(seed_objects(sb.credentials("destination"))[1])
     pair["metadata"] = {"name": "bench", "namespace": ADMIN_NS}
     pair.pop("status")
     await source.apply(PAIR, pair)
-    log = (sb.dir / f"bench-controller-{tag}.log").open("wb")
-    controller = subprocess.Popen(
+
+
+async def pair_ready(source: Rest) -> None:
+    """Wait until the controller has found the ClusterPair ``bench`` Ready."""
+    path = f"/apis/stork.libopenstorage.org/v1alpha1/namespaces/{ADMIN_NS}/clusterpairs/bench"
+    while True:
+        pair = (await source.request("GET", path)).json()
+        if (pair.get("status") or {}).get("schedulerStatus") == "Ready":
+            return
+        await asyncio.sleep(0.2)
+
+
+def start_controller(sb: Sandbox, log: BinaryIO, *flags: str) -> subprocess.Popen[bytes]:
+    """`stork run` against the sandbox's source (flags given later win), logging to ``log``."""
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -365,27 +503,93 @@ async def measure(sb: Sandbox, objects: int, namespaces: int, tag: str) -> dict[
             "run",
             "--kubeconfig",
             str(sb.kubeconfig("source")),
-            "--pair-check-interval",
-            "5",
-            "--metrics-bind-address",
-            "127.0.0.1:0",
             "--health-probe-bind-address",
             "127.0.0.1:0",
+            *flags,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Sweeps:
+    """The concurrency sweeps' objects/s, made at the first size and kept for the others."""
+
+    limit: dict[str, float] = field(default_factory=dict)
+    python: dict[int, float] = field(default_factory=dict)
+
+
+async def measure(
+    sb: Sandbox,
+    binary: Path,
+    objects: int,
+    namespaces: int,
+    tag: str,
+    python: bool,
+    sweeps: Sweeps,
+) -> dict[str, Any]:
+    src_cfg = load_config(sb.kubeconfig("source"))
+    dst_cfg = load_config(sb.kubeconfig("destination"))
+    # The measuring clients are not throttled (the baselines are what the API servers can
+    # take), and wait long: a loaded machine answers slowly at 128 requests in flight.
+    source = measuring_client(src_cfg)
+    destination = measuring_client(dst_cfg)
+    print(
+        f"[bench] N={objects}: baselines first, on the destination as the migration will find it",
+        flush=True,
+    )
+    await quiesce([src_cfg, dst_cfg])
+    limit = await go_limit(
+        destination,
+        binary,
+        sb.kubeconfig("destination"),
+        objects,
+        namespaces,
+        tag,
+        sweeps.limit,
+    )
+    py: dict[str, Any] | None = None
+    if python:
+        await quiesce([src_cfg, dst_cfg])
+        base, base_concurrency, sweep = await python_baseline(
+            destination, objects, namespaces, tag, sweeps.python
+        )
+        py = {
+            "seconds": round(base, 2),
+            "objects_per_s": round(objects / base, 1),
+            "concurrency": base_concurrency,
+            "sweep_objects_per_s": sweep,
+        }
+    ns_names, objs = plan_objects(f"bench-{tag}", objects, namespaces)
+    print(
+        f"[bench] N={objects}: creating the objects on the source over {namespaces} namespaces",
+        flush=True,
+    )
+    # The same objects as plan_objects names them, created by the client-go tool (less CPU).
+    await asyncio.to_thread(
+        go_create, binary, sb.kubeconfig("source"), f"bench-{tag}", objects, namespaces, 64
+    )
+    await settle_source(source, ns_names, sum(1 for t, _ in objs if t.kind == "Deployment"))
+
+    await add_pair(source, sb)
+    log = (sb.dir / f"bench-controller-{tag}.log").open("wb")
+    controller = start_controller(
+        sb,
+        log,
+        "--pair-check-interval",
+        "5",
+        "--metrics-bind-address",
+        "127.0.0.1:0",
+    )
     try:
-        while True:
-            p = (
-                await source.request(
-                    "GET",
-                    f"/apis/stork.libopenstorage.org/v1alpha1/namespaces/{ADMIN_NS}/clusterpairs/bench",
-                )
-            ).json()
-            if (p.get("status") or {}).get("schedulerStatus") == "Ready":
-                break
-            await asyncio.sleep(0.2)
+        await pair_ready(source)
         result: dict[str, Any] = {"objects": objects, "namespaces": namespaces}
         w0 = writes(dst_cfg)
         await quiesce([src_cfg, dst_cfg])
@@ -410,6 +614,7 @@ async def measure(sb: Sandbox, objects: int, namespaces: int, tag: str) -> dict[
         await run_migration(source, f"change-{tag}", ns_names)
         w3 = writes(dst_cfg)
         result["peak_rss_mb"] = round(peak_rss_mb(controller.pid), 1)
+        result["controller_cpu_s"] = round(cpu_seconds(controller.pid), 1)
     finally:
         controller.terminate()
         controller.wait(timeout=30)
@@ -440,57 +645,69 @@ async def measure(sb: Sandbox, objects: int, namespaces: int, tag: str) -> dict[
             # the generated objects (5 kinds, by label), from both clusters.
             "list": {"seconds": round(floor, 2)},
             "list_generated": {"seconds": round(list_src + list_dst, 2)},
-            "baseline": {
-                "seconds": round(base, 2),
-                "objects_per_s": round(objects / base, 1),
-                "concurrency": base_concurrency,
-                "sweep_objects_per_s": sweep,
-            },
+            "limit": limit,
+            "python": py,
         }
     )
-    result["ratio"] = round(
-        result["full"]["objects_per_s"] / result["baseline"]["objects_per_s"], 2
-    )
+    result["ratio"] = round(result["full"]["objects_per_s"] / limit["objects_per_s"], 2)
+    if py is not None:
+        result["ratio_python"] = round(result["full"]["objects_per_s"] / py["objects_per_s"], 2)
+    result["noop"]["floor_ratio"] = round(noop / floor, 2)
     for rest in (source, destination):
         await rest.http.aclose()
     return result
 
 
-def table(results: list[dict[str, Any]]) -> str:
+def table(results: list[dict[str, Any]], cores: int) -> str:
+    """The README's table (one row per size)."""
     rows = [
-        "| objects | namespaces | full s | full obj/s | baseline obj/s | ratio | full writes | no-op s | no-op writes | LIST floor s | LIST generated s | 1% change writes | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        f"| objects ({cores} cores) | full migration | limit (client-go, in flight over connections)"
+        " | ratio | Python client"
+        " | no-op re-sync | LIST floor | no-op / floor | 1% change | peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        py = r.get("python")
+        python = f"{py['objects_per_s']:.0f} obj/s ({r['ratio_python']})" if py else "-"
         rows.append(
-            f"| {r['objects']} | {r['namespaces']} | {r['full']['seconds']} | {r['full']['objects_per_s']} | "
-            f"{r['baseline']['objects_per_s']} | {r['ratio']} | {r['full']['writes']} | {r['noop']['seconds']} | "
-            f"{r['noop']['writes']} | {r['list']['seconds']} | {r['list_generated']['seconds']} | {r['change1pct']['writes']} (of {r['change1pct']['objects']}) | {r['peak_rss_mb']} |"
+            f"| {r['objects']:,} in {r['namespaces']:,} ns"
+            f" | {r['full']['seconds']:.1f} s, {r['full']['objects_per_s']:.0f} obj/s"
+            f" | {r['limit']['objects_per_s']:.0f} obj/s at {r['limit']['concurrency']}"
+            f" over {r['limit'].get('connections', 1)}"
+            f" | {r['ratio']:.2f} | {python}"
+            f" | {r['noop']['seconds']:.2f} s, {r['noop']['writes']} writes"
+            f" | {r['list']['seconds']:.2f} s | {r['noop']['floor_ratio']:.2f}"
+            f" | {r['change1pct']['writes']} writes (of {r['change1pct']['objects']})"
+            f" | {r['peak_rss_mb']:.0f} MB |"
         )
     return "\n".join(rows)
 
 
-def plot(results: list[dict[str, Any]], path: Path) -> None:
+def plot(results: list[dict[str, Any]], path: Path, cores: int) -> None:
+    """Time, ratio to the limit and peak RSS against size, on log axes."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     n = [r["objects"] for r in results]
-    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
-    ax[0].plot(
-        n, [r["full"]["objects_per_s"] for r in results], "o-", label="stork-py full migration"
-    )
-    ax[0].plot(
-        n,
-        [r["baseline"]["objects_per_s"] for r in results],
-        "s--",
-        label="baseline (minimal client)",
-    )
-    ax[0].set(xlabel="objects", ylabel="objects / s", title="Throughput")
+    fig, ax = plt.subplots(1, 3, figsize=(15, 4.2))
+    ax[0].loglog(n, [r["full"]["seconds"] for r in results], "o-", label="full migration")
+    ax[0].loglog(n, [r["limit"]["seconds"] for r in results], "s--", label="limit (client-go)")
+    ax[0].loglog(n, [r["noop"]["seconds"] for r in results], "o-", label="no-op re-sync")
+    ax[0].loglog(n, [r["list"]["seconds"] for r in results], "s--", label="LIST floor")
+    ax[0].set(xlabel="objects", ylabel="seconds", title="Time")
     ax[0].legend()
-    ax[1].plot(n, [r["peak_rss_mb"] for r in results], "o-", color="C2")
-    ax[1].set(xlabel="objects", ylabel="MB", title="Controller peak RSS")
+    ax[1].semilogx(n, [r["ratio"] for r in results], "o-", label="full / limit (throughput)")
+    ax[1].semilogx(n, [r["noop"]["floor_ratio"] for r in results], "o-", label="no-op / LIST floor")
+    ax[1].axhline(0.9, color="C0", linestyle=":", linewidth=1)
+    ax[1].axhline(1.5, color="C1", linestyle=":", linewidth=1)
+    ax[1].set(xlabel="objects", ylabel="ratio", title="Against the floors (targets dotted)")
+    ax[1].legend()
+    ax[2].loglog(n, [r["peak_rss_mb"] for r in results], "o-", color="C2")
+    ax[2].axhline(300, color="C2", linestyle=":", linewidth=1)
+    ax[2].set(xlabel="objects", ylabel="MB", title="Controller peak RSS (target dotted)")
+    fig.suptitle(f"stork-py migration on the sandbox ({cores} cores)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
@@ -499,17 +716,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--objects", type=int, default=10000)
-    parser.add_argument("--namespaces", type=int, default=100)
     parser.add_argument(
-        "--sizes",
-        default="1000,3000",
-        help="extra sizes for the plot (comma-separated; '' for none)",
+        "--sizes", default="1000,10000,100000", help="objects per run (comma-separated)"
+    )
+    parser.add_argument("--per-namespace", type=int, default=100, help="objects per namespace")
+    parser.add_argument(
+        "--python-up-to",
+        type=int,
+        default=100000,
+        help="measure the Python client at sizes up to this one (it takes long)",
     )
     parser.add_argument("--dir", type=Path, default=Path(".sandbox-bench"))
     args = parser.parse_args()
-    if args.objects < 1 or args.namespaces < 1 or args.namespaces > args.objects:
-        parser.error("need 1 <= --namespaces <= --objects")
+    try:
+        sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    except ValueError:
+        parser.error("--sizes takes numbers, e.g. 1000,10000")
+    if not sizes or sizes[0] < 1 or args.per_namespace < 1:
+        parser.error("need sizes >= 1 and --per-namespace >= 1")
+    cores = os.cpu_count() or 1
+    binary = limit_binary()
     sb = Sandbox(args.dir, log=lambda line: print(f"[bench] {line}", flush=True))
     sb.down()  # a fresh sandbox: counts and timings must not depend on earlier runs
     print(f"[bench] sandbox ready in {sb.up().seconds:.1f}s", flush=True)
@@ -517,21 +743,21 @@ def main() -> int:
         for name in ("source", "destination"):
             with make_client(sb.kubeconfig(name)) as client:
                 apply_crds(client, [crd_manifest(i) for i in CRDS])
-        sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()} | {args.objects})
         results = []
+        sweeps = Sweeps()
         for i, n in enumerate(sizes):
-            ns = max(1, min(args.namespaces, n * args.namespaces // args.objects))
-            results.append(asyncio.run(measure(sb, n, ns, f"r{i}")))
+            ns = max(1, n // args.per_namespace)
+            python = n <= args.python_up_to
+            results.append(asyncio.run(measure(sb, binary, n, ns, f"r{i}", python, sweeps)))
         out = Path(__file__).parent / "results"
         out.mkdir(exist_ok=True)
-        main_result = next(r for r in results if r["objects"] == args.objects)
+        main_result = next((r for r in results if r["objects"] == 10000), results[-1])
         (out / "latest.json").write_text(
-            json.dumps({**main_result, "runs": results}, indent=2) + "\n"
+            json.dumps({**main_result, "cores": cores, "runs": results}, indent=2) + "\n"
         )
-        print("\n" + table(results))
-        if len(results) > 1:
-            plot(results, out / "scaling.png")
-            print(f"\nplot: {out / 'scaling.png'}")
+        print("\n" + table(results, cores))
+        plot(results, out / "scaling.png", cores)
+        print(f"\nplot: {out / 'scaling.png'}")
     finally:
         sb.down()
     return 0
