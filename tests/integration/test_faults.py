@@ -339,6 +339,7 @@ def too_many_requests(metrics: str) -> float:
     )
 
 
+@pytest.mark.timeout(900)
 def test_a_throttled_destination_slows_the_migration_and_loses_nothing(
     clusters: Clusters, dataset: Dataset, start_controller: Starter
 ) -> None:

@@ -17,24 +17,12 @@ class TokenBucket:
         self._tokens = float(burst)
         self._stamp = time.monotonic()
         self._lock = asyncio.Lock()
-        self._paused_until = 0.0
-
-    def pause(self, seconds: float) -> None:
-        """Hold every request for ``seconds`` (the server said 429 with Retry-After)."""
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-    def paused(self) -> float:
-        """Seconds left of the current pause (0 when requests may go)."""
-        return max(0.0, self._paused_until - time.monotonic())
 
     async def acquire(self) -> None:
         """Wait for a token."""
         async with self._lock:
             while True:
                 now = time.monotonic()
-                if now < self._paused_until:
-                    await asyncio.sleep(self._paused_until - now)
-                    continue
                 self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.qps)
                 self._stamp = now
                 if self._tokens >= 1:

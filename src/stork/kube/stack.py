@@ -7,7 +7,8 @@ From the outside in, a request passes:
    bounded time), except WebSocket upgrades (pods/exec), which go straight on: running a
    command twice is the caller's decision, not the transport's;
 2. the metering layer: every answer of every try, for the request metrics;
-3. the cluster's rate limiter (a token per try; a 429 holds every request for its Retry-After);
+3. the cluster's rate limiter (a token per try) and its adaptive window of requests in flight
+   (``kube.window``: halved on a 429, grown again as requests are admitted);
 4. httpx2's HTTP transport, with TLS set up from the kubeconfig as lightkube does it. httpx2
    ignores ``verify=`` when a transport is given, so the SSL context is built here; proxies
    from the environment are never used for cluster connections.
@@ -29,20 +30,14 @@ from lightkube.config.kubeconfig import SingleConfig
 from lightkube.config.models import User
 
 from stork.api.constants import FIELD_MANAGER
-from stork.kube.errors import Backoff, retry_after_seconds
 from stork.kube.ratelimit import TokenBucket
 from stork.kube.rest import Rest
 from stork.kube.transport import AsyncRetryTransport, OnRetry, RetryPolicy
+from stork.kube.window import AdaptiveWindow
 
 REQUEST_TIMEOUT = 30.0
 QPS = 200.0
 BURST = 400
-#: How long every request waits after a 429 that names no Retry-After.
-DEFAULT_PAUSE = 1.0
-#: The longest pause a 429 can impose on a cluster's requests (a hostile or broken server's
-#: Retry-After is capped, as the retry layer caps it).
-MAX_PAUSE = Backoff().cap_retry_after
-
 OnResponse = Callable[[httpx2.Request, httpx2.Response], None]
 """Called with every answer of every try (before any retry)."""
 
@@ -56,23 +51,28 @@ class RequestHooks:
 
 
 class RateLimitTransport(httpx2.AsyncBaseTransport):
-    """Takes a token of ``limiter`` for each request; a 429 pauses the whole cluster (for its
-    Retry-After, at most ``max_pause`` seconds)."""
+    """Takes a token of ``limiter`` and a place in ``window`` for each request; a 429 narrows
+    the window, an admitted request widens it again."""
 
     def __init__(
-        self, inner: httpx2.AsyncBaseTransport, limiter: TokenBucket, max_pause: float = MAX_PAUSE
+        self,
+        inner: httpx2.AsyncBaseTransport,
+        limiter: TokenBucket,
+        window: AdaptiveWindow | None = None,
     ) -> None:
         self.inner = inner
         self.limiter = limiter
-        self.max_pause = max_pause
+        self.window = window or AdaptiveWindow()
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        """Wait for a token, then send."""
+        """Wait for a token and a place in the window, then send."""
         await self.limiter.acquire()
-        response = await self.inner.handle_async_request(request)
-        if response.status_code == 429:
-            after = retry_after_seconds(response.headers.get("Retry-After"))
-            self.limiter.pause(min(DEFAULT_PAUSE if after is None else after, self.max_pause))
+        async with self.window.slot() as sent_in:
+            response = await self.inner.handle_async_request(request)
+            if response.status_code == 429:
+                self.window.throttled(sent_in)
+            elif response.status_code < 500:
+                self.window.admitted()
         return response
 
     async def aclose(self) -> None:

@@ -7,7 +7,7 @@ tests/integration/test_client_stack.py.
 from __future__ import annotations
 
 import asyncio
-import time
+import contextlib
 from pathlib import Path
 
 import httpx2
@@ -24,6 +24,7 @@ from stork.kube.stack import (
     cluster_client,
 )
 from stork.kube.transport import AsyncRetryTransport, RetryPolicy
+from stork.kube.window import AdaptiveWindow
 
 
 class Script(httpx2.AsyncBaseTransport):
@@ -70,32 +71,95 @@ def test_every_try_is_counted_and_every_retry_reported() -> None:
     assert retried == [429, 503]
 
 
-def test_a_429_holds_every_request_to_the_cluster_for_its_retry_after() -> None:
-    limiter = TokenBucket(1000, 1000)
-    transport = RateLimitTransport(Script(429, 200), limiter)
+class Admits(httpx2.AsyncBaseTransport):
+    """A server that admits ``capacity`` requests at once and answers the rest 429 (as an
+    apiserver's in-flight limit does), each admitted one taking ``seconds``."""
 
-    async def go() -> tuple[int, float]:
+    def __init__(self, capacity: int, seconds: float) -> None:
+        self.capacity = capacity
+        self.seconds = seconds
+        self.in_flight = 0
+        self.answers: list[int] = []
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        if self.in_flight >= self.capacity:
+            self.answers.append(429)
+            return httpx2.Response(429, headers={"Retry-After": "1"})
+        self.in_flight += 1
+        try:
+            await asyncio.sleep(self.seconds)
+        finally:
+            self.in_flight -= 1
+        self.answers.append(200)
+        return httpx2.Response(200, stream=httpx2.ByteStream(b"{}"))
+
+
+def test_a_server_that_admits_two_at_once_is_sent_about_two_at_a_time() -> None:
+    """32 callers at once against a server that admits 2: the window narrows to about 2, so
+    most requests are admitted at their first try (a pause of every request after each 429,
+    as before, left each burst of 32 with 30 answers 429: 15 for each admitted request)."""
+    server = Admits(capacity=2, seconds=0.005)
+    transport = AsyncRetryTransport(
+        RateLimitTransport(server, TokenBucket(100000, 100000)),
+        RetryPolicy(deadline=60.0, backoff=Backoff(base=0.0, cap=0.0, cap_retry_after=0.05)),
+    )
+
+    async def go() -> None:
         async with httpx2.AsyncClient(transport=transport, base_url="https://127.0.0.1:1") as c:
-            first = (await c.get("/api")).status_code
-            started = time.monotonic()
-            await limiter.acquire()  # any request now waits for the pause to end
-            return first, time.monotonic() - started
+            queue = list(range(400))
 
-    first, waited = asyncio.run(go())
-    assert first == 429
-    assert waited >= 1.9
+            async def caller() -> None:
+                while queue:
+                    queue.pop()
+                    assert (await c.get("/api")).status_code == 200
+
+            await asyncio.gather(*(caller() for _ in range(32)))
+
+    asyncio.run(go())
+    assert server.answers.count(200) == 400
+    assert server.answers.count(429) < 200  # AIMD's sawtooth: about one per 3 admitted
 
 
-def test_a_servers_retry_after_cannot_park_the_cluster_for_long() -> None:
-    limiter = TokenBucket(1000, 1000)
-    transport = RateLimitTransport(Script(429, retry_after="3600"), limiter, max_pause=30)
+def test_the_window_halves_once_per_round_and_grows_back() -> None:
+    window = AdaptiveWindow(ceiling=64)
 
-    async def go() -> float:
-        async with httpx2.AsyncClient(transport=transport, base_url="https://127.0.0.1:1") as c:
-            await c.get("/api")
-        return limiter.paused()
+    async def go() -> list[float]:
+        seen = []
+        async with contextlib.AsyncExitStack() as stack:
+            rounds = [await stack.enter_async_context(window.slot()) for _ in range(16)]
+            for sent_in in rounds:  # a burst of 16, all answered 429: one halving
+                window.throttled(sent_in)
+            seen.append(window.limit)
+        async with window.slot() as sent_in:  # a request of the next round: halved again
+            window.throttled(sent_in)
+        seen.append(window.limit)
+        for _ in range(10):
+            window.admitted()
+        seen.append(window.limit)
+        return seen
 
-    assert 29 < asyncio.run(go()) <= 30
+    halved, again, grown = asyncio.run(go())
+    assert halved == 8.0  # min(64, 16 in flight) / 2
+    assert again == 1.0  # min(8, 1 in flight) / 2, never below 1
+    assert 4.0 < grown < 5.0  # about sqrt(2 * 10) more
+
+
+def test_a_full_window_holds_the_next_request_until_one_ends() -> None:
+    window = AdaptiveWindow(ceiling=1)
+
+    async def go() -> list[str]:
+        order = []
+
+        async def one(name: str, hold: float) -> None:
+            async with window.slot():
+                order.append(f"{name} in")
+                await asyncio.sleep(hold)
+                order.append(f"{name} out")
+
+        await asyncio.gather(one("a", 0.05), one("b", 0))
+        return order
+
+    assert asyncio.run(go()) == ["a in", "a out", "b in", "b out"]
 
 
 def test_upgrades_are_never_retried_and_their_refusal_stays_readable() -> None:
