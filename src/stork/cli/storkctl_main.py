@@ -9,6 +9,9 @@ schedulepolicy``, ``generate destination-rbac``.
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 from importlib.metadata import version
 
 import click
@@ -71,9 +74,22 @@ ROOT = build()
 cli = StorkctlCLI(ROOT)
 
 
+#: The exit code of a command ended by Ctrl-C (as a shell reports SIGINT).
+INTERRUPTED = 130
+
+
 def main() -> None:
     """Entry point of the ``storkctl`` command."""
-    cli.main(prog_name="storkctl")
+    # Ctrl-C (or kill -INT) ends a -w or --wait even when storkctl was started with SIGINT
+    # ignored, as a background job of a script is (Python then leaves it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    code = cli.main(prog_name="storkctl", standalone_mode=False)
+    if code == INTERRUPTED:
+        # Ended by Ctrl-C: now, without waiting for open watch streams to be torn down.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
