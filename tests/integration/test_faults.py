@@ -16,12 +16,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx2
 import pytest
 from lightkube import ApiError, Client
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import ConfigMap, Event, Namespace
-from prometheus_client.parser import text_string_to_metric_families
 
 from stork.kube.config import load_config
 from stork.kube.discovery import ResourceType
@@ -31,6 +29,7 @@ from stork.sandbox.cluster import free_port
 from stork.sandbox.seeds import seed_objects
 from tests.integration.conftest import Clusters, RunningController
 from tests.integration.test_failover_least_privilege import pair_config
+from tests.integration.test_metrics_health import scrape
 from tests.waiting import wait_for
 
 NAMESPACES = 10
@@ -328,14 +327,12 @@ def throttled_pair(clusters: Clusters, dataset: Dataset, token: str) -> str:
 
 def too_many_requests(metrics: str) -> float:
     """The 429 answers the controller counted, retried or not, from its /metrics."""
-    text = httpx2.get(f"{metrics}/metrics", timeout=5).text
     return sum(
-        s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name in ("stork_api_requests_total", "stork_api_request_retries_total")
-        and s.labels.get("code") == "429"
-        and s.labels.get("cluster", "").endswith("/throttled")
+        value
+        for (name, labels), value in scrape(metrics).items()
+        if name in ("stork_api_requests_total", "stork_api_request_retries_total")
+        and dict(labels).get("code") == "429"
+        and dict(labels).get("cluster", "").endswith("/throttled")
     )
 
 

@@ -133,6 +133,10 @@ def transport_error_line(e: httpx2.TransportError) -> str:
     )
 
 
+#: The exit code of a command ended by Ctrl-C (as a shell reports SIGINT).
+INTERRUPTED = 130
+
+
 def exit_code_for(e: BaseException) -> int:
     """Print ``e`` as kubectl would (one line) and return the exit code to use."""
     if isinstance(e, Exit):
@@ -141,7 +145,7 @@ def exit_code_for(e: BaseException) -> int:
         e.show()
         return 1
     if isinstance(e, KeyboardInterrupt):
-        return 130
+        return INTERRUPTED
     if isinstance(e, BrokenPipeError):
         return 1
     if isinstance(e, SystemExit):

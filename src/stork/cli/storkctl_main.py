@@ -25,6 +25,7 @@ from stork.cli import (
     schedulepolicy_cmd,
 )
 from stork.cli.command import Command, Invocation, StorkctlCLI
+from stork.cli.errors import INTERRUPTED
 
 
 def _verbs() -> dict[str, Command]:
@@ -72,10 +73,6 @@ def build() -> Command:
 
 ROOT = build()
 cli = StorkctlCLI(ROOT)
-
-
-#: The exit code of a command ended by Ctrl-C (as a shell reports SIGINT).
-INTERRUPTED = 130
 
 
 def main() -> None:
