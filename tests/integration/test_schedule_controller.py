@@ -12,12 +12,14 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx2
 import pytest
-from lightkube import AsyncClient, Client
+from lightkube import Client
 from lightkube.resources.core_v1 import Event
 from lightkube.types import PatchType
 
 from stork.controller.clients import DestinationClients
+from stork.controller.metrics import Metrics
 from stork.controller.migrationschedule import MigrationScheduleReconciler
 from stork.controller.paircredentials import PairCredentialResolver
 from stork.kube.config import load_config
@@ -28,6 +30,7 @@ from stork.kube.resources import (
     MigrationScheduleResource,
     SchedulePolicyResource,
 )
+from stork.kube.stack import RequestHooks, cluster_client
 from stork.runtime.events import EventRecorder
 from stork.sandbox.seeds import seed_objects
 from tests.integration.conftest import Clusters
@@ -58,12 +61,27 @@ class Harness:
         namespace: str,
         reconciler: MigrationScheduleReconciler,
         clock: FakeClock,
+        metrics: Metrics,
     ) -> None:
         self.clusters, self.namespace, self.reconciler, self.clock = (
             clusters,
             namespace,
             reconciler,
             clock,
+        )
+        #: Every request the reconciler sent to the source: (method, path).
+        self.sent: list[tuple[str, str]] = []
+        self.metrics = metrics
+
+    def destination_requests(self) -> float:
+        """Requests the reconciler sent to the destination (its pair's client) so far."""
+        return sum(
+            sample.value
+            for family in self.metrics.registry.collect()
+            if family.name == "stork_api_requests"
+            for sample in family.samples
+            if sample.name == "stork_api_requests_total"
+            and sample.labels.get("cluster") != "source"
         )
 
     async def reconcile(self) -> float | None:
@@ -76,16 +94,27 @@ class Harness:
 
 def run(clusters: Clusters, namespace: str, clock: FakeClock, scenario: Scenario) -> None:
     async def main() -> None:
-        client = AsyncClient(config=load_config(clusters.kubeconfig("source")))
-        destinations = DestinationClients(PairCredentialResolver(client, CONFINED))
+        sent: list[tuple[str, str]] = []
+
+        def record(request: httpx2.Request, _response: httpx2.Response) -> None:
+            sent.append((request.method, request.url.path))
+
+        source = cluster_client(
+            load_config(clusters.kubeconfig("source")), RequestHooks(response=record)
+        )
+        client = source.lightkube
+        metrics = Metrics()
+        destinations = DestinationClients(PairCredentialResolver(client, CONFINED), metrics)
         reconciler = MigrationScheduleReconciler(
             client, EventRecorder(client), clock, destinations, default_tz=UTC
         )
+        harness = Harness(clusters, namespace, reconciler, clock, metrics)
+        harness.sent = sent
         try:
-            await scenario(Harness(clusters, namespace, reconciler, clock))
+            await scenario(harness)
         finally:
             await destinations.close()
-            await client.close()
+            await source.aclose()
 
     asyncio.run(main())
 
@@ -479,5 +508,35 @@ def test_a_finalizer_added_by_someone_else_survives(
             namespace=namespace,
             patch_type=PatchType.MERGE,
         )
+
+    run(clusters, namespace, clock, scenario)
+
+
+def test_a_look_at_an_unchanged_schedule_writes_nothing_and_leaves_the_destination_alone(
+    clusters: Clusters, namespace: str, pair: str
+) -> None:
+    make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
+    make_schedule(clusters, namespace, "every-minute")
+    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+
+    async def scenario(h: Harness) -> None:
+        await h.reconcile()
+        finish(clusters, namespace, h.items("Interval")[0]["name"])
+        h.clock.advance(seconds=10)
+        assert await h.reconcile() == pytest.approx(50.0)  # the success noted, sleeping
+        synced = h.destination_requests()
+        assert synced > 0  # the destination copy was written on the first look
+        h.sent.clear()
+        h.clock.advance(seconds=10)
+        assert await h.reconcile() == pytest.approx(40.0)
+        # The schedule passed in is the version the last write left: not read again, and
+        # with nothing changed nothing is written; the copy is not looked at again before
+        # the pair check interval.
+        assert [m for m, _ in h.sent] == ["GET"] * len(h.sent)
+        assert not [p for _, p in h.sent if "/migrationschedules" in p]
+        assert h.destination_requests() == synced
+        h.clock.advance(seconds=h.reconciler.remote_check_seconds)
+        await h.reconcile()
+        assert h.destination_requests() > synced  # an activation there is looked for again
 
     run(clusters, namespace, clock, scenario)

@@ -28,6 +28,7 @@ from stork.controller.migrationschedule import MigrationScheduleReconciler, zone
 from stork.controller.paircredentials import PairCredentialResolver
 from stork.controller.registrations import ensure_builtin_registrations
 from stork.controller.resourcetransformation import ResourceTransformationReconciler
+from stork.controller.schedulelookups import ApiLookups, CachedLookups, for_pair, for_policy
 from stork.kube.errors import ClusterUnreachableError
 from stork.kube.pairconfig import CONFINED, PairPolicy
 from stork.kube.podexec import PodExec
@@ -75,6 +76,9 @@ class ControllerOptions:
     migration_concurrency: int = 16
     #: Migrations run at once (the Migration controller's workers).
     concurrent_migrations: int = 4
+    #: MigrationSchedules looked at at once (a look is a few milliseconds: most of it waits
+    #: on the API server, so more workers than cores keep triggers on time).
+    schedule_workers: int = 16
     rule_command_tries: int = COMMAND_TRIES
     migration_retry_seconds: float = 300.0
     leader_elect: bool = True
@@ -199,6 +203,14 @@ def wire(
         pod_exec=PodExec(client),
         metrics=metrics,
     )
+    # What a schedule refers to is read from these caches, not with a GET per look.
+    lookups = CachedLookups(
+        migrations=informers.informer(MigrationResource),
+        namespaced_policies=informers.informer(NamespacedSchedulePolicyResource),
+        cluster_policies=informers.informer(SchedulePolicyResource),
+        pairs=informers.informer(ClusterPairResource),
+        fallback=ApiLookups(client),
+    )
     schedules = Controller(
         informers,
         MigrationScheduleReconciler(
@@ -209,13 +221,21 @@ def wire(
             zone(options.time_zone),
             remote_check_seconds=options.pair_check_interval,
             on_trigger=metrics.trigger_delay.observe,
+            lookups=lookups,
         ),
+        workers=options.schedule_workers,
         metrics=metrics,
     )
+    all_schedules = schedules.informer.values
     schedules.watch(MigrationResource, MigrationScheduleReconciler.for_migration)
-    cluster_policies = schedules.watch(SchedulePolicyResource, schedules.every_key)
-    namespaced_policies = schedules.watch(NamespacedSchedulePolicyResource, schedules.every_key)
-    schedules.watch(ClusterPairResource, schedules.every_key)
+    # A policy or a pair wakes only the schedules that name it.
+    cluster_policies = schedules.watch(
+        SchedulePolicyResource, for_policy(all_schedules, namespaced=False)
+    )
+    namespaced_policies = schedules.watch(
+        NamespacedSchedulePolicyResource, for_policy(all_schedules, namespaced=True)
+    )
+    schedules.watch(ClusterPairResource, for_pair(all_schedules))
     migration_controller = Controller(
         informers, migrations, workers=options.concurrent_migrations, metrics=metrics
     )

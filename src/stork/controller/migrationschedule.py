@@ -8,6 +8,7 @@ policy type, the last successful migration and every later one; older ones are d
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
@@ -28,16 +29,12 @@ from stork.api.constants import (
 )
 from stork.api.timestamps import format_time, parse_time
 from stork.controller.clients import DestinationClients
-from stork.controller.staticcopy import StaticCopyError, sync_static_copy
+from stork.controller.schedulelookups import ApiLookups, ScheduleLookups, pair_name
+from stork.controller.staticcopy import StaticCopyError, static_copy, sync_static_copy
 from stork.kube.pairconfig import PairConfigError
-from stork.kube.resources import (
-    ClusterPairResource,
-    MigrationResource,
-    MigrationScheduleResource,
-    NamespacedSchedulePolicyResource,
-    SchedulePolicyResource,
-)
+from stork.kube.resources import MigrationResource, MigrationScheduleResource
 from stork.kube.rest import RestError
+from stork.migration.plan import content_hash
 from stork.runtime.clock import Clock
 from stork.runtime.conditions import set_condition
 from stork.runtime.events import NORMAL, WARNING, EventRecorder
@@ -109,8 +106,21 @@ class MigrationScheduleReconciler:
         default_tz: dt.tzinfo | None = None,
         remote_check_seconds: float = 60.0,
         on_trigger: Callable[[float], None] | None = None,
+        lookups: ScheduleLookups | None = None,
     ) -> None:
         self._client = client
+        #: Children, policies and pairs (the controller's caches; GETs when none is given).
+        self._lookups = lookups or ApiLookups(client)
+        #: The resourceVersion of each schedule after our last write or read of it: a cached
+        #: object at that version is current, any other is read again before deciding.
+        self._known: dict[ObjectKey, str] = {}
+        #: What each schedule's destination copy was last made from (the copy, the pair) and
+        #: when: it is written again when either changes, or looked at again (an activation
+        #: there) once per ``remote_check_seconds``, not on every look at the schedule.
+        self._copied: dict[ObjectKey, tuple[tuple[str, str, str], dt.datetime]] = {}
+        #: The RPO condition's value we last wrote per schedule (a cache a write behind
+        #: would otherwise have it written, and its event sent, twice).
+        self._rpo: dict[ObjectKey, bool] = {}
         self._events = events
         self._clock = clock
         self._destinations = destinations
@@ -139,15 +149,18 @@ class MigrationScheduleReconciler:
         child's progress comes before a breach (two intervals); ``/metrics`` shows the lag
         continuously in any case.
         """
-        requeue = await self._reconcile(key, obj)
-        meta = (obj or {}).get("metadata") or {}
+        requeue, view = await self._reconcile(key, obj)
+        if view is None:
+            for memo in (self._known, self._copied, self._rpo):
+                memo.pop(key, None)
+            return requeue
+        meta = view.get("metadata") or {}
         if not (
-            obj is None
-            or meta.get("deletionTimestamp")
+            meta.get("deletionTimestamp")
             or (meta.get("annotations") or {}).get(STATIC_COPY_ANNOTATION) == "true"
-            or (obj.get("spec") or {}).get("suspend")
+            or (view.get("spec") or {}).get("suspend")
         ):
-            await self._check_rpo(key)
+            await self._check_rpo(key, view)
         return requeue
 
     def _watch_remote(self, obj: dict[str, Any], requeue: float | None) -> float | None:
@@ -159,27 +172,40 @@ class MigrationScheduleReconciler:
             requeue if requeue is not None else self.remote_check_seconds, self.remote_check_seconds
         )
 
-    async def _reconcile(self, key: ObjectKey, cached: dict[str, Any] | None) -> float | None:
+    async def _reconcile(
+        self, key: ObjectKey, cached: dict[str, Any] | None
+    ) -> tuple[float | None, dict[str, Any] | None]:
+        """(when to look again, the schedule as this look left it; None once gone)."""
         if cached is None:
-            return None
+            return None, None
         # Decide on the object as it is now: the cache can be a status write behind (woken
         # by a child's event), and a decision on it could start a second run.
-        obj = await self._fresh(key)
+        obj = await self._current(key, cached)
         if obj is None:
-            return None
+            return None, None
         meta = obj.get("metadata") or {}
         if meta.get("deletionTimestamp"):
             await self._delete_children(key, obj)
-            return None
+            return None, None
         if (meta.get("annotations") or {}).get(STATIC_COPY_ANNOTATION) == "true":
-            return None
+            return None, obj
         if FINALIZER not in (meta.get("finalizers") or []):
-            obj = await self._set_finalizers(key, obj, add=True)
-            if obj is None:
-                return None
-        spec = obj.get("spec") or {}
-        status = dict(obj.get("status") or {})
+            updated = await self._set_finalizers(key, obj, add=True)
+            if updated is None:
+                return None, None
+            obj = updated
+        # A copy: the items' dicts are the cache's, and their status is updated below.
+        status = copy.deepcopy(obj.get("status") or {})
         items = {t: list((status.get("items") or {}).get(t) or []) for t in POLICY_TYPES}
+        view = {**obj, "status": {**status, "items": items}}
+        requeue = await self._decide(key, obj, items)
+        return requeue, view
+
+    async def _decide(
+        self, key: ObjectKey, obj: dict[str, Any], items: dict[str, list[dict[str, Any]]]
+    ) -> float | None:
+        """Follow the children, then start a run if one is due; return when to look again."""
+        spec = obj.get("spec") or {}
         now = self._clock.now()
         changed = await self._follow_children(key, obj, items, now)
         if spec.get("suspend"):
@@ -194,75 +220,81 @@ class MigrationScheduleReconciler:
             return RETRY_SECONDS
         pair, pair_problem = await self._pair(key[0], spec)
         if pair is not None and pair_problem is None:
-            pair_problem, activated = await self._sync_static_copy(obj, pair)
+            pair_problem, activated = await self._sync_static_copy(key, obj, pair, now)
             if activated and spec.get("autoSuspend"):
                 await self._save(key, items, changed)
-                await self._client.patch(
+                patched = await self._client.patch(
                     MigrationScheduleResource,
                     key[1],
                     {"spec": {"suspend": True}},
                     namespace=key[0],
                     patch_type=PatchType.MERGE,
                 )
+                self._saw(key, dict(patched))
                 await self._events.record(obj, WARNING, "Suspended", AUTO_SUSPENDED)
                 return None
-        busy = any(i.get("status") in _ACTIVE for t in POLICY_TYPES for i in items[t])
-        if not busy:
-            due = self._due(policy, obj, items, now)
-            if due and pair_problem:
-                await self._save(key, items, changed)
-                await self._events.record(obj, WARNING, "Failed", pair_problem)
-                return RETRY_SECONDS
-            if due:
-                occurrence = self._occurrence(policy, obj, items, due, now)
-                due_at = _due_at(obj, items, due, occurrence)
-                name = migration_name(key[1], due, occurrence.astimezone(self._tz))
-                items[due].append(
-                    {
-                        "name": name,
-                        "creationTimestamp": format_time(now),
-                        "finishTimestamp": None,
-                        "status": MigrationStatus.PENDING.value,
-                    }
-                )
-                await self._save(key, items, True)
-                try:
-                    await self._create_migration(key, obj, name)
-                except ApiError as e:
-                    if e.status.code == 409:
-                        # The same occurrence was started already: that run is this one.
-                        log.info("schedule %s/%s: %s exists already", key[0], key[1], name)
-                        return None
-                    items[due][-1]["status"] = MigrationStatus.FAILED.value
-                    items[due][-1]["finishTimestamp"] = format_time(now)
-                    await self._save(key, items, True)
-                    await self._events.record(
-                        obj,
-                        WARNING,
-                        "Failed",
-                        f"Error triggering migration for schedule({due}): {e.status.message}",
-                    )
-                    return RETRY_SECONDS
-                log.info("schedule %s/%s: started %s", key[0], key[1], name)
-                if self._on_trigger is not None:
-                    self._on_trigger(max(0.0, (self._clock.now() - due_at).total_seconds()))
-                return self._watch_remote(obj, None)  # and woken when the migration changes
-        else:
+        if any(i.get("status") in _ACTIVE for t in POLICY_TYPES for i in items[t]):
             await self._save(key, items, changed)
-            return self._watch_remote(obj, None)
-        await self._save(key, items, changed)
-        return self._watch_remote(obj, self._sleep(policy, obj, items, now))
+            return self._watch_remote(obj, None)  # woken when a child changes
+        due = self._due(policy, obj, items, now)
+        if due is None:
+            await self._save(key, items, changed)
+            return self._watch_remote(obj, self._sleep(policy, obj, items, now))
+        if pair_problem:
+            await self._save(key, items, changed)
+            await self._events.record(obj, WARNING, "Failed", pair_problem)
+            return RETRY_SECONDS
+        return await self._trigger(key, obj, items, policy, due, now)
+
+    async def _trigger(
+        self,
+        key: ObjectKey,
+        obj: dict[str, Any],
+        items: dict[str, list[dict[str, Any]]],
+        policy: Mapping[str, Any],
+        due: str,
+        now: dt.datetime,
+    ) -> float | None:
+        """Record the run of ``due`` in the status, then create its Migration."""
+        occurrence = self._occurrence(policy, obj, items, due, now)
+        due_at = _due_at(obj, items, due, occurrence)
+        name = migration_name(key[1], due, occurrence.astimezone(self._tz))
+        items[due].append(
+            {
+                "name": name,
+                "creationTimestamp": format_time(now),
+                "finishTimestamp": None,
+                "status": MigrationStatus.PENDING.value,
+            }
+        )
+        await self._save(key, items, True)
+        try:
+            await self._create_migration(key, obj, name)
+        except ApiError as e:
+            if e.status.code == 409:
+                # The same occurrence was started already: that run is this one.
+                log.info("schedule %s/%s: %s exists already", key[0], key[1], name)
+                return None
+            items[due][-1]["status"] = MigrationStatus.FAILED.value
+            items[due][-1]["finishTimestamp"] = format_time(now)
+            await self._save(key, items, True)
+            await self._events.record(
+                obj,
+                WARNING,
+                "Failed",
+                f"Error triggering migration for schedule({due}): {e.status.message}",
+            )
+            return RETRY_SECONDS
+        log.info("schedule %s/%s: started %s", key[0], key[1], name)
+        if self._on_trigger is not None:
+            self._on_trigger(max(0.0, (self._clock.now() - due_at).total_seconds()))
+        return self._watch_remote(obj, None)  # and woken when the migration changes
 
     # -- parts ---------------------------------------------------------------------------------
 
-    async def _check_rpo(self, key: ObjectKey) -> None:
-        """Set the RPOBreached condition, with an event, when it changes (or is not set yet)."""
-        try:
-            obj = dict(await self._client.get(MigrationScheduleResource, key[1], namespace=key[0]))
-        except ApiError as e:
-            if e.status.code == 404:
-                return
-            raise
+    async def _check_rpo(self, key: ObjectKey, obj: dict[str, Any]) -> None:
+        """Set the RPOBreached condition, with an event, when it changes (or is not set yet);
+        ``obj`` is the schedule with the items this look left."""
         policy = await self._policy(key[0], str((obj.get("spec") or {}).get("schedulePolicyName")))
         interval = None if isinstance(policy, str) else expected_interval(policy)
         if interval is None:
@@ -273,6 +305,8 @@ class MigrationScheduleReconciler:
         status = obj.get("status") or {}
         conditions = list(status.get("conditions") or [])
         previous = next((c for c in conditions if c.get("type") == RPO_CONDITION), None)
+        if self._rpo.get(key) == breached:
+            return
         if previous is None or previous.get("status") != ("True" if breached else "False"):
             message = (
                 f"last successful migration {lag:.0f}s ago, more than {RPO_FACTOR:g} times "
@@ -290,16 +324,17 @@ class MigrationScheduleReconciler:
                 (obj.get("metadata") or {}).get("generation"),
                 now,
             )
-            await merge_status(
-                self._client,
-                MigrationScheduleResource,
+            self._saw(
                 key,
-                {"conditions": conditions},
+                await merge_status(
+                    self._client, MigrationScheduleResource, key, {"conditions": conditions}
+                ),
             )
             if breached:
                 await self._events.record(obj, WARNING, RPO_CONDITION, message)
             elif previous is not None:
                 await self._events.record(obj, NORMAL, "RPORecovered", message)
+        self._rpo[key] = breached
 
     async def _follow_children(
         self,
@@ -315,18 +350,24 @@ class MigrationScheduleReconciler:
                 if item.get("status") not in _ACTIVE:
                     continue
                 try:
-                    child = await self._client.get(
-                        MigrationResource, item["name"], namespace=key[0]
+                    child = await self._lookups.migration(key[0], item["name"])
+                    problem = (
+                        f'migrations.stork.libopenstorage.org "{item["name"]}" not found'
+                        if child is None
+                        else None
                     )
-                    new = (child.get("status") or {}).get("status") or MigrationStatus.PENDING.value
                 except ApiError as e:
+                    child, problem = None, e.status.message
+                if child is None:
                     new = MigrationStatus.FAILED.value
                     await self._events.record(
                         obj,
                         WARNING,
                         "Failed",
-                        f"Error getting status of migration {item['name']}: {e.status.message}",
+                        f"Error getting status of migration {item['name']}: {problem}",
                     )
+                else:
+                    new = (child.get("status") or {}).get("status") or MigrationStatus.PENDING.value
                 if new == item.get("status"):
                     continue
                 changed = True
@@ -371,13 +412,28 @@ class MigrationScheduleReconciler:
             return None  # a new interval schedule fires at once
         return parse_time((obj.get("metadata") or {}).get("creationTimestamp"))
 
+    async def _current(self, key: ObjectKey, cached: dict[str, Any]) -> dict[str, Any] | None:
+        """``cached`` if it is at the version we last wrote or read, else a fresh read."""
+        version = (cached.get("metadata") or {}).get("resourceVersion")
+        if version is not None and self._known.get(key) == version:
+            return cached
+        return await self._fresh(key)
+
+    def _saw(self, key: ObjectKey, obj: dict[str, Any]) -> None:
+        """Remember the version of the schedule a write of ours returned (or a read gave)."""
+        version = (obj.get("metadata") or {}).get("resourceVersion")
+        if version is not None:
+            self._known[key] = str(version)
+
     async def _fresh(self, key: ObjectKey) -> dict[str, Any] | None:
         try:
-            return dict(await self._client.get(MigrationScheduleResource, key[1], namespace=key[0]))
+            obj = dict(await self._client.get(MigrationScheduleResource, key[1], namespace=key[0]))
         except ApiError as e:
             if e.status.code == 404:
                 return None
             raise
+        self._saw(key, obj)
+        return obj
 
     async def _set_finalizers(
         self, key: ObjectKey, obj: dict[str, Any], *, add: bool
@@ -402,6 +458,7 @@ class MigrationScheduleReconciler:
                     namespace=key[0],
                     patch_type=PatchType.MERGE,
                 )
+                self._saw(key, dict(patched))
                 return dict(patched)
             except ApiError as e:
                 if e.status.code == 404:
@@ -472,21 +529,9 @@ class MigrationScheduleReconciler:
 
     async def _policy(self, namespace: str, name: str) -> dict[str, Any] | str:
         """The policy (a NamespacedSchedulePolicy first), or the reason it cannot be used."""
-        policy: dict[str, Any] | None = None
-        try:
-            policy = dict(
-                await self._client.get(NamespacedSchedulePolicyResource, name, namespace=namespace)
-            )
-        except ApiError as e:
-            if e.status.code != 404:
-                raise
+        policy = await self._lookups.policy(namespace, name)
         if policy is None:
-            try:
-                policy = dict(await self._client.get(SchedulePolicyResource, name))
-            except ApiError as e:
-                if e.status.code == 404:
-                    return f"schedulepolicy {name} not found"
-                raise
+            return f"schedulepolicy {name} not found"
         try:
             validate_policy(policy)
         except PolicyError as e:
@@ -497,13 +542,10 @@ class MigrationScheduleReconciler:
         self, namespace: str, spec: Mapping[str, Any]
     ) -> tuple[dict[str, Any] | None, str | None]:
         """(pair, problem): the schedule's pair, and why it cannot be used now (None: it can)."""
-        name = str(((spec.get("template") or {}).get("spec") or {}).get("clusterPair") or "")
-        try:
-            pair = dict(await self._client.get(ClusterPairResource, name, namespace=namespace))
-        except ApiError as e:
-            if e.status.code == 404:
-                return None, f"error getting clusterpair ({namespace}/{name}): not found"
-            raise
+        name = pair_name({"spec": spec})
+        pair = await self._lookups.pair(namespace, name)
+        if pair is None:
+            return None, f"error getting clusterpair ({namespace}/{name}): not found"
         state = (pair.get("status") or {}).get("schedulerStatus") or '""'
         if state != ClusterPairStatus.READY:
             return (
@@ -513,9 +555,26 @@ class MigrationScheduleReconciler:
         return pair, None
 
     async def _sync_static_copy(
-        self, obj: dict[str, Any], pair: dict[str, Any]
+        self, key: ObjectKey, obj: dict[str, Any], pair: dict[str, Any], now: dt.datetime
     ) -> tuple[str | None, bool]:
-        """(problem, applicationActivated) after keeping the destination's copy current."""
+        """(problem, applicationActivated) after keeping the destination's copy current.
+
+        Skipped (nothing to tell) while the copy and the pair are as at the last sync and
+        that was less than ``remote_check_seconds`` ago: an activation there was not seen at
+        the last sync, and is seen within that time."""
+        pair_meta = pair.get("metadata") or {}
+        made_from = (
+            content_hash(static_copy(obj)),
+            str(pair_meta.get("uid")),
+            str(pair_meta.get("generation")),
+        )
+        last = self._copied.get(key)
+        if (
+            last is not None
+            and last[0] == made_from
+            and (now - last[1]).total_seconds() < self.remote_check_seconds
+        ):
+            return None, False
         try:
             destination = await self._destinations.get(pair)
             remote = await sync_static_copy(destination, obj)
@@ -523,6 +582,7 @@ class MigrationScheduleReconciler:
             return str(e), False
         except (RestError, PairConfigError, httpx2.HTTPError) as e:
             return f"destination did not answer: {e}", False
+        self._copied[key] = (made_from, now)
         return None, bool((remote.get("status") or {}).get("applicationActivated"))
 
     async def _create_migration(self, key: ObjectKey, obj: dict[str, Any], name: str) -> None:
@@ -559,7 +619,7 @@ class MigrationScheduleReconciler:
         if not changed:
             return
         status = {"items": {t: items[t] for t in POLICY_TYPES if items[t]}}
-        await merge_status(self._client, MigrationScheduleResource, key, status)
+        self._saw(key, await merge_status(self._client, MigrationScheduleResource, key, status))
 
     async def _delete_children(self, key: ObjectKey, obj: dict[str, Any]) -> None:
         status = obj.get("status") or {}

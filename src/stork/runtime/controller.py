@@ -94,10 +94,6 @@ class Controller:
         self._secondary.append(informer)
         return informer
 
-    def every_key(self, _key: ObjectKey, _obj: dict[str, Any]) -> list[ObjectKey]:
-        """A mapper that wakes every object of this controller (for rare, shared changes)."""
-        return self.informer.keys()
-
     def synced(self) -> bool:
         """True while every informer of this controller is listed and watching."""
         return all(i.synced.is_set() for i in self.informers)
