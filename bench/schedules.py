@@ -133,6 +133,17 @@ def reconciles(text: str) -> dict[str, dict[str, float]]:
     return out
 
 
+def requests_by_cluster(text: str) -> dict[str, float]:
+    """API requests the controller sent so far: "source" and "destination" (every pair)."""
+    out: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == "stork_api_requests_total":
+                side = "source" if s.labels["cluster"] == "source" else "destination"
+                out[side] = out.get(side, 0.0) + s.value
+    return out
+
+
 async def sample_depths(metrics: str, seconds: float, every: float = 5.0) -> dict[str, float]:
     """The deepest each work queue got over ``seconds`` (sampled every ``every``)."""
     deepest: dict[str, float] = {}
@@ -236,11 +247,13 @@ async def measure(sb: Sandbox, binary: Path, args: argparse.Namespace) -> dict[s
             )
             await asyncio.sleep(max(0.0, began + 60.0 * (i + 1) / n - time.monotonic()))
         cpu0, wall0 = cpu_seconds(controller.pid), time.monotonic()
+        sent0 = requests_by_cluster(scrape(metrics))
         print(f"[schedules] running for {args.minutes} minutes", flush=True)
         deepest = await sample_depths(metrics, args.minutes * 60)
         cpu = cpu_seconds(controller.pid) - cpu0
         wall = time.monotonic() - wall0
         text = scrape(metrics)
+        sent = requests_by_cluster(text)
         buckets, count = trigger_delays(text)
         rss_now = rss_mb(controller.pid, "VmRSS")
         runs = await scheduled_runs(source)
@@ -260,6 +273,9 @@ async def measure(sb: Sandbox, binary: Path, args: argparse.Namespace) -> dict[s
             "finished_migrations": sum(1 for _, _, f in runs if f is not None),
             **overlap(runs, "big", dt.datetime.now(dt.UTC)),
             "controller_cpu_cores": round(cpu / wall, 2),
+            "requests_per_s": {
+                side: round((n - sent0.get(side, 0.0)) / wall, 1) for side, n in sent.items()
+            },
             "controller_rss_mb": round(rss_now, 1),
             "controller_peak_rss_mb": round(peak_rss_mb(controller.pid), 1),
             # Where a late trigger waited: the work queues' depth, reconciles and their time.
