@@ -743,19 +743,20 @@ def main() -> int:
         for name in ("source", "destination"):
             with make_client(sb.kubeconfig(name)) as client:
                 apply_crds(client, [crd_manifest(i) for i in CRDS])
-        results = []
+        results: list[dict[str, Any]] = []
         sweeps = Sweeps()
+        out = Path(__file__).parent / "results"
+        out.mkdir(exist_ok=True)
         for i, n in enumerate(sizes):
             ns = max(1, n // args.per_namespace)
             python = n <= args.python_up_to
             results.append(asyncio.run(measure(sb, binary, n, ns, f"r{i}", python, sweeps)))
-        out = Path(__file__).parent / "results"
-        out.mkdir(exist_ok=True)
-        main_result = next((r for r in results if r["objects"] == 10000), results[-1])
-        (out / "latest.json").write_text(
-            json.dumps({**main_result, "cores": cores, "runs": results}, indent=2) + "\n"
-        )
-        print("\n" + table(results, cores))
+            # Written after every size: a long run stopped half way keeps what it measured.
+            main_result = next((r for r in results if r["objects"] == 10000), results[-1])
+            (out / "latest.json").write_text(
+                json.dumps({**main_result, "cores": cores, "runs": results}, indent=2) + "\n"
+            )
+            print("\n" + table(results, cores), flush=True)
         plot(results, out / "scaling.png", cores)
         print(f"\nplot: {out / 'scaling.png'}")
     finally:

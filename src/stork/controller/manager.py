@@ -38,7 +38,7 @@ from stork.kube.resources import (
     NamespacedSchedulePolicyResource,
     SchedulePolicyResource,
 )
-from stork.kube.stack import ClusterClient, cluster_client
+from stork.kube.stack import BULK_IN_FLIGHT, ClusterClient, cluster_client
 from stork.migration.rules import COMMAND_TRIES
 from stork.runtime.clock import SystemClock
 from stork.runtime.controller import Controller, run_controllers
@@ -202,6 +202,7 @@ def wire(
         ),
         pod_exec=PodExec(client),
         metrics=metrics,
+        bulk=cluster.bulk,
     )
     # What a schedule refers to is read from these caches, not with a GET per look.
     lookups = CachedLookups(
@@ -304,7 +305,7 @@ async def _run_async(
     if early:  # checked after the loop's handlers are in place: no signal falls in between
         stop.set()
     metrics = Metrics()
-    cluster = cluster_client(config, metrics.request_hooks("source"))
+    cluster = cluster_client(config, metrics.request_hooks("source"), bulk_in_flight=BULK_IN_FLIGHT)
     client = cluster.lightkube
     destinations = DestinationClients(PairCredentialResolver(client, options.pair_policy), metrics)
     servers: list[HttpServer] = []

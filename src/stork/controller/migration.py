@@ -134,10 +134,13 @@ class MigrationReconciler:
         settings: MigrationSettings | None = None,
         pod_exec: Executor | None = None,
         metrics: Metrics | None = None,
+        bulk: Rest | None = None,
     ) -> None:
         self._client = client
         self._events = events
         self._source = source
+        #: The source's bulk lane (``kube.stack``): the engine's and the namespace set's LISTs.
+        self._bulk = bulk or source
         self._destinations = destinations
         self.settings = settings or MigrationSettings()
         self._pod_exec = pod_exec
@@ -252,7 +255,7 @@ class MigrationReconciler:
     async def _namespace_set(self, namespace: str, opts: MigrationOptions) -> NamespaceSet:
         """The Migration's checked namespace set, from one LIST of the source's namespaces."""
         try:
-            objects = [o async for o in self._source.list(NAMESPACES, None)]
+            objects = [o async for o in self._bulk.list(NAMESPACES, None)]
         except (RestError, httpx2.TransportError) as e:
             raise _Stop(f"unable to extract migration namespaces: {e}") from e
         try:
@@ -417,7 +420,7 @@ class MigrationReconciler:
                 job,
                 inputs=TransformInputs(await load_suspend_rules(self._source), transforms, live),
             )
-            result = await migrate(self._source, destination, job, progress.add, self._memo)
+            result = await migrate(self._bulk, destination, job, progress.add, self._memo)
         except (MigrationError, PairConfigError) as e:
             raise _Stop(f"Error migrating resources: {e}", done=progress.done) from e
         except (DestinationUnreachable, RestError, ApiError, httpx2.TransportError) as e:

@@ -198,16 +198,28 @@ class MigrationScheduleReconciler:
         status = copy.deepcopy(obj.get("status") or {})
         items = {t: list((status.get("items") or {}).get(t) or []) for t in POLICY_TYPES}
         view = {**obj, "status": {**status, "items": items}}
-        requeue = await self._decide(key, obj, items)
+        # The events of finished children are sent once the decision is carried out: a
+        # run due now is not kept waiting for them.
+        notes: list[tuple[str, str, str]] = []
+        try:
+            requeue = await self._decide(key, obj, items, notes)
+        finally:
+            for type_, reason, message in notes:
+                await self._events.record(obj, type_, reason, message)
         return requeue, view
 
     async def _decide(
-        self, key: ObjectKey, obj: dict[str, Any], items: dict[str, list[dict[str, Any]]]
+        self,
+        key: ObjectKey,
+        obj: dict[str, Any],
+        items: dict[str, list[dict[str, Any]]],
+        notes: list[tuple[str, str, str]],
     ) -> float | None:
-        """Follow the children, then start a run if one is due; return when to look again."""
+        """Follow the children, then start a run if one is due; return when to look again.
+        Events about the children are added to ``notes``."""
         spec = obj.get("spec") or {}
         now = self._clock.now()
-        changed = await self._follow_children(key, obj, items, now)
+        changed = await self._follow_children(key, items, now, notes)
         if spec.get("suspend"):
             await self._save(key, items, changed)
             return None
@@ -339,11 +351,12 @@ class MigrationScheduleReconciler:
     async def _follow_children(
         self,
         key: ObjectKey,
-        obj: dict[str, Any],
         items: dict[str, list[dict[str, Any]]],
         now: dt.datetime,
+        notes: list[tuple[str, str, str]],
     ) -> bool:
-        """Copy the status of running children into the items; prune; True if anything changed."""
+        """Copy the status of running children into the items; prune; True if anything changed.
+        The events to send about them are added to ``notes``."""
         changed = False
         for policy_type in POLICY_TYPES:
             for item in items[policy_type]:
@@ -360,11 +373,12 @@ class MigrationScheduleReconciler:
                     child, problem = None, e.status.message
                 if child is None:
                     new = MigrationStatus.FAILED.value
-                    await self._events.record(
-                        obj,
-                        WARNING,
-                        "Failed",
-                        f"Error getting status of migration {item['name']}: {problem}",
+                    notes.append(
+                        (
+                            WARNING,
+                            "Failed",
+                            f"Error getting status of migration {item['name']}: {problem}",
+                        )
                     )
                 else:
                     new = (child.get("status") or {}).get("status") or MigrationStatus.PENDING.value
@@ -375,19 +389,16 @@ class MigrationScheduleReconciler:
                 if new not in _ACTIVE:
                     item["finishTimestamp"] = format_time(now)
                     if new == MigrationStatus.SUCCESSFUL.value:
-                        await self._events.record(
-                            obj,
-                            NORMAL,
-                            "Successful",
-                            f"Scheduled migration ({item['name']}) completed successfully",
+                        notes.append(
+                            (
+                                NORMAL,
+                                "Successful",
+                                f"Scheduled migration ({item['name']}) completed successfully",
+                            )
                         )
                     else:
-                        await self._events.record(
-                            obj,
-                            WARNING,
-                            "Failed",
-                            f"Scheduled migration ({item['name']}) status {new}",
-                        )
+                        message = f"Scheduled migration ({item['name']}) status {new}"
+                        notes.append((WARNING, "Failed", message))
             kept, stale = prune_items(items[policy_type])
             if stale:
                 changed = True

@@ -15,6 +15,14 @@ From the outside in, a request passes:
 
 So status writes, events, leases, watches and the engine's requests get the same limits and
 retries. One ``ClusterClient`` per cluster, reused; ``aclose`` closes all of it.
+
+The controller's source has two lanes on the cluster's rate limiter: ``lightkube`` and
+``rest`` (control: looks at schedules, status writes, events, leases, watches) and ``bulk`` (a
+migration's LISTs), with a connection pool and a window of its own, at most
+:data:`BULK_IN_FLIGHT` requests (``bulk_in_flight``; without it ``bulk`` is ``rest``). A burst of
+migrations then neither queues a schedule's trigger behind it in our pool nor fills the API
+server with so many requests that each one waits long there (its latency grows with the
+requests it holds, not its throughput).
 """
 
 from __future__ import annotations
@@ -38,6 +46,8 @@ from stork.kube.window import AdaptiveWindow
 REQUEST_TIMEOUT = 30.0
 QPS = 200.0
 BURST = 400
+#: Requests of the bulk lane in flight at once to one cluster (every migration together).
+BULK_IN_FLIGHT = 32
 OnResponse = Callable[[httpx2.Request, httpx2.Response], None]
 """Called with every answer of every try (before any retry)."""
 
@@ -141,13 +151,14 @@ def cluster_transport(
     limiter: TokenBucket,
     hooks: RequestHooks | None = None,
     retry: RetryPolicy | None = None,
+    window: AdaptiveWindow | None = None,
 ) -> httpx2.AsyncBaseTransport:
     """The transport stack of one cluster (see the module's docstring)."""
     verify: ssl.SSLContext | bool = (
         ssl_context(config) if config.cluster.server.startswith("https") else False
     )
     sender: httpx2.AsyncBaseTransport = RateLimitTransport(
-        httpx2.AsyncHTTPTransport(verify=verify, trust_env=False), limiter
+        httpx2.AsyncHTTPTransport(verify=verify, trust_env=False), limiter, window
     )
     hooks = hooks or RequestHooks()
     if hooks.response is not None:
@@ -157,11 +168,13 @@ def cluster_transport(
 
 @dataclass(frozen=True)
 class ClusterClient:
-    """lightkube's client and the dict-level REST client of one cluster, on one httpx2 client."""
+    """lightkube's client and the dict-level REST client of one cluster, on one httpx2 client,
+    and the bulk lane's REST client, on another with the same rate limiter."""
 
     lightkube: AsyncClient
     rest: Rest
     limiter: TokenBucket
+    bulk: Rest
 
     @property
     def http(self) -> httpx2.AsyncClient:
@@ -169,8 +182,10 @@ class ClusterClient:
         return self.rest.http
 
     async def aclose(self) -> None:
-        """Close the connections (the lightkube client and the REST client with them)."""
+        """Close the connections (both lanes)."""
         await self.rest.http.aclose()
+        if self.bulk is not self.rest:
+            await self.bulk.http.aclose()
 
 
 def cluster_client(
@@ -181,17 +196,27 @@ def cluster_client(
     burst: int = BURST,
     timeout: float = REQUEST_TIMEOUT,
     retry: RetryPolicy | None = None,
+    bulk_in_flight: int | None = None,
 ) -> ClusterClient:
-    """The client stack of one cluster; build one per cluster and reuse it."""
+    """The client stack of one cluster; build one per cluster and reuse it. With
+    ``bulk_in_flight``, its bulk lane holds at most that many requests in flight."""
     limiter = TokenBucket(qps, burst)
-    lightkube = AsyncClient(
-        config=config,
-        field_manager=FIELD_MANAGER,
-        timeout=httpx2.Timeout(timeout),
-        transport=cluster_transport(config, limiter, hooks, retry),
-        trust_env=False,
-    )
+
+    def lane(window: AdaptiveWindow | None) -> AsyncClient:
+        return AsyncClient(
+            config=config,
+            field_manager=FIELD_MANAGER,
+            timeout=httpx2.Timeout(timeout),
+            transport=cluster_transport(config, limiter, hooks, retry, window),
+            trust_env=False,
+        )
+
+    lightkube = lane(None)
     # lightkube does not take an httpx2 client, but it builds one from the same config with
     # our transport: that one is shared (its attribute is not public; a unit test pins it).
     http: httpx2.AsyncClient = lightkube._client._client
-    return ClusterClient(lightkube, Rest(http), limiter)
+    rest = Rest(http)
+    if bulk_in_flight is None:
+        return ClusterClient(lightkube, rest, limiter, rest)
+    bulk: httpx2.AsyncClient = lane(AdaptiveWindow(ceiling=bulk_in_flight))._client._client
+    return ClusterClient(lightkube, rest, limiter, Rest(bulk))

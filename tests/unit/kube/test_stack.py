@@ -205,3 +205,74 @@ def test_lightkube_and_rest_share_one_http_client(tmp_path: Path) -> None:
     assert not client.http.trust_env  # no proxies or netrc from the environment
     asyncio.run(client.aclose())
     assert client.http.is_closed
+
+
+def _rate_limit_layer(http: httpx2.AsyncClient) -> RateLimitTransport:
+    transport = http._transport
+    assert isinstance(transport, UpgradeBypass)
+    layer = transport.direct
+    while not isinstance(layer, RateLimitTransport):
+        layer = layer.inner  # type: ignore[attr-defined]
+    return layer
+
+
+def test_the_bulk_lane_has_its_own_pool_and_window_and_the_same_rate_limit(
+    tmp_path: Path,
+) -> None:
+    config = load_config(unreachable_kubeconfig(tmp_path / "config"))
+    hooks = RequestHooks(response=lambda _req, _resp: None)
+    two = cluster_client(config, hooks, bulk_in_flight=3)
+    control, bulk = _rate_limit_layer(two.http), _rate_limit_layer(two.bulk.http)
+    assert two.bulk.http is not two.http
+    assert control.limiter is bulk.limiter is two.limiter
+    assert control.window is not bulk.window
+    assert (control.window.ceiling, bulk.window.ceiling) == (256, 3)
+    asyncio.run(two.aclose())
+    assert two.http.is_closed
+    assert two.bulk.http.is_closed
+
+    one = cluster_client(config)  # a single lane: bulk is the same client
+    assert one.bulk is one.rest
+    asyncio.run(one.aclose())
+    assert one.http.is_closed
+
+
+def test_a_full_bulk_window_does_not_hold_a_control_request() -> None:
+    """The point of the lanes: with the bulk lane's window full, a control request (a
+    schedule's trigger) is sent at once."""
+    limiter = TokenBucket(1000.0, 1000)
+    released, full = asyncio.Event(), asyncio.Event()
+    held: list[str] = []
+
+    class Held(httpx2.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            if request.url.path == "/bulk":
+                held.append(request.url.path)
+                if len(held) == 2:
+                    full.set()
+                await released.wait()
+            return httpx2.Response(200, stream=httpx2.ByteStream(b"{}"))
+
+    async def go() -> list[str]:
+        bulk = RateLimitTransport(Held(), limiter, AdaptiveWindow(ceiling=2))
+        control = RateLimitTransport(Held(), limiter)
+        done: list[str] = []
+        base = "http://127.0.0.1:1"
+        async with (
+            httpx2.AsyncClient(transport=bulk, base_url=base) as b,
+            httpx2.AsyncClient(transport=control, base_url=base) as c,
+        ):
+
+            async def send(client: httpx2.AsyncClient, path: str) -> None:
+                await client.get(path)
+                done.append(path)
+
+            waiting = [asyncio.create_task(send(b, "/bulk")) for _ in range(4)]
+            await asyncio.wait_for(full.wait(), timeout=5)
+            assert bulk.window.in_flight == 2  # the other two wait for a place
+            await asyncio.wait_for(send(c, "/control"), timeout=5)
+            released.set()
+            await asyncio.gather(*waiting)
+        return done
+
+    assert asyncio.run(go()) == ["/control", "/bulk", "/bulk", "/bulk", "/bulk"]
