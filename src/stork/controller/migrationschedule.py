@@ -34,6 +34,7 @@ from stork.controller.staticcopy import StaticCopyError, static_copy, sync_stati
 from stork.kube.pairconfig import PairConfigError
 from stork.kube.resources import MigrationResource, MigrationScheduleResource
 from stork.kube.rest import RestError
+from stork.migration.apply import unreachable_message
 from stork.migration.plan import content_hash
 from stork.runtime.clock import Clock
 from stork.runtime.conditions import set_condition
@@ -592,7 +593,7 @@ class MigrationScheduleReconciler:
         except StaticCopyError as e:
             return str(e), False
         except (RestError, PairConfigError, httpx2.HTTPError) as e:
-            return f"destination did not answer: {e}", False
+            return unreachable_message(e), False
         self._copied[key] = (made_from, now)
         return None, bool((remote.get("status") or {}).get("applicationActivated"))
 

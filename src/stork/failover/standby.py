@@ -59,5 +59,5 @@ async def live_services(destination: Rest, namespaces: Iterable[str]) -> frozens
     try:
         listed = await asyncio.gather(*(one(ns) for ns in sorted(set(namespaces))))
     except httpx2.TransportError as e:
-        raise DestinationUnreachable(f"destination did not answer: {e}") from e
+        raise DestinationUnreachable.of(e) from e
     return frozenset().union(*listed)

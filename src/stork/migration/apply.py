@@ -46,6 +46,20 @@ _ESTABLISH_TIMEOUT = 60.0
 class DestinationUnreachable(Exception):  # noqa: N818 - reads as the condition it reports
     """The destination stopped answering during the migration."""
 
+    @classmethod
+    def of(cls, error: BaseException) -> DestinationUnreachable:
+        """The error for a transport ``error`` of a request to the destination."""
+        return cls(unreachable_message(error))
+
+
+def unreachable_message(error: BaseException) -> str:
+    """ "destination did not answer: <why>" (the error's type when it says nothing)."""
+    return (
+        f"destination did not answer: {error}"
+        if str(error)
+        else f"destination did not answer ({type(error).__name__})"
+    )
+
 
 @dataclass
 class Applier:
@@ -209,7 +223,7 @@ class Applier:
                     raise
             except httpx2.TransportError as e:
                 if attempt == _RETRIES:
-                    raise DestinationUnreachable(_describe(e)) from e
+                    raise DestinationUnreachable.of(e) from e
             await asyncio.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -255,11 +269,3 @@ def _noted(reason: str, note: str) -> str:
 
 def _first_line(text: str) -> str:
     return text.splitlines()[0][:300] if text else ""
-
-
-def _describe(e: Exception) -> str:
-    return (
-        f"destination did not answer: {e}"
-        if str(e)
-        else f"destination did not answer ({type(e).__name__})"
-    )

@@ -135,7 +135,7 @@ async def migrate(
         await run.finish()
     except httpx2.TransportError as e:
         if run.destination_failed(e):
-            raise DestinationUnreachable(f"destination did not answer: {e}") from e
+            raise DestinationUnreachable.of(e) from e
         raise
     finally:
         await run.close()
@@ -249,7 +249,7 @@ class _Run:
         try:
             return await work
         except httpx2.TransportError as e:
-            raise DestinationUnreachable(f"destination did not answer: {e}") from e
+            raise DestinationUnreachable.of(e) from e
 
     def destination_failed(self, error: httpx2.TransportError) -> bool:
         """Whether a transport error came from a request to the destination."""
