@@ -540,3 +540,28 @@ def test_a_look_at_an_unchanged_schedule_writes_nothing_and_leaves_the_destinati
         assert h.destination_requests() > synced  # an activation there is looked for again
 
     run(clusters, namespace, clock, scenario)
+
+
+def test_a_first_look_writes_the_schedule_once_then_creates_its_migration(
+    clusters: Clusters, namespace: str, pair: str
+) -> None:
+    make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
+    make_schedule(clusters, namespace, "every-minute")
+    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+
+    async def scenario(h: Harness) -> None:
+        await h.reconcile()
+        writes = [(m, p) for m, p in h.sent if m != "GET" and not p.endswith("/events")]
+        api = f"/apis/stork.libopenstorage.org/v1alpha1/namespaces/{namespace}"
+        # Finalizer, items and RPO condition in one patch, before the run's Migration.
+        assert writes == [
+            ("PATCH", f"{api}/migrationschedules/sched"),
+            ("POST", f"{api}/migrations"),
+        ]
+        obj = schedule(clusters, namespace)
+        assert "stork.libopenstorage.org/finalizer-cleanup" in obj["metadata"]["finalizers"]
+        assert [i["status"] for i in obj["status"]["items"]["Interval"]] == ["Pending"]
+        rpo = [c for c in obj["status"]["conditions"] if c["type"] == "RPOBreached"]
+        assert [(c["status"], c["reason"]) for c in rpo] == [("False", "WithinObjective")]
+
+    run(clusters, namespace, clock, scenario)

@@ -12,6 +12,7 @@ import copy
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,7 +41,6 @@ from stork.runtime.clock import Clock
 from stork.runtime.conditions import set_condition
 from stork.runtime.events import NORMAL, WARNING, EventRecorder
 from stork.runtime.informer import ObjectKey
-from stork.runtime.status import merge_status
 from stork.schedule import (
     PolicyError,
     due_occurrence,
@@ -81,15 +81,48 @@ def _due_at(
     items: dict[str, list[dict[str, Any]]],
     policy_type: str,
     occurrence: dt.datetime,
+    ended: Mapping[str, dt.datetime],
 ) -> dt.datetime:
     """When a run became due: its occurrence (an interval schedule that never ran: its
     creation), or when the schedule's previous run ended, if later (no run starts while one
-    is going)."""
+    is going). A run seen ending in this look ended when its Migration says (``ended``), not
+    when it was seen: the delay in between counts."""
     due = occurrence
     if policy_type == "Interval" and not items[policy_type]:
         due = parse_time((obj.get("metadata") or {}).get("creationTimestamp")) or occurrence
-    finished = [parse_time(i.get("finishTimestamp")) for t in POLICY_TYPES for i in items[t]]
+    finished = [
+        ended.get(str(i.get("name"))) or parse_time(i.get("finishTimestamp"))
+        for t in POLICY_TYPES
+        for i in items[t]
+    ]
     return max([due, *(f for f in finished if f is not None)])
+
+
+@dataclass
+class _RpoChange:
+    """The RPOBreached condition a look writes, and the event that goes with it."""
+
+    conditions: list[dict[str, Any]]
+    breached: bool
+    event: tuple[str, str, str] | None
+
+
+@dataclass
+class _Look:
+    """One look at a schedule: the object as decided on, its items (a copy, updated as the
+    look goes), the events to send at its end, and what it writes with the items."""
+
+    key: ObjectKey
+    obj: dict[str, Any]
+    items: dict[str, list[dict[str, Any]]]
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
+    #: When each child seen ending in this look ended (its own finishTimestamp).
+    ended: dict[str, dt.datetime] = field(default_factory=dict)
+    rpo: _RpoChange | None = None
+
+
+class _Gone(Exception):  # noqa: N818 - control flow of one look, never seen outside
+    """The schedule was deleted while it was looked at."""
 
 
 class MigrationScheduleReconciler:
@@ -146,22 +179,17 @@ class MigrationScheduleReconciler:
     async def reconcile(self, key: ObjectKey, obj: dict[str, Any] | None) -> float | None:
         """Follow children, maybe start one, prune, check the RPO; return when to look again.
 
+        A look writes the schedule at most once before it starts a run (our finalizer, the
+        items and the RPO condition in one patch), then creates the run's Migration.
+
         The RPO needs no wake-up of its own: the next trigger (at most one interval away) or a
         child's progress comes before a breach (two intervals); ``/metrics`` shows the lag
         continuously in any case.
         """
-        requeue, view = await self._reconcile(key, obj)
-        if view is None:
+        requeue, gone = await self._reconcile(key, obj)
+        if gone:
             for memo in (self._known, self._copied, self._rpo):
                 memo.pop(key, None)
-            return requeue
-        meta = view.get("metadata") or {}
-        if not (
-            meta.get("deletionTimestamp")
-            or (meta.get("annotations") or {}).get(STATIC_COPY_ANNOTATION) == "true"
-            or (view.get("spec") or {}).get("suspend")
-        ):
-            await self._check_rpo(key, view)
         return requeue
 
     def _watch_remote(self, obj: dict[str, Any], requeue: float | None) -> float | None:
@@ -175,58 +203,49 @@ class MigrationScheduleReconciler:
 
     async def _reconcile(
         self, key: ObjectKey, cached: dict[str, Any] | None
-    ) -> tuple[float | None, dict[str, Any] | None]:
-        """(when to look again, the schedule as this look left it; None once gone)."""
+    ) -> tuple[float | None, bool]:
+        """(when to look again, whether the schedule is gone)."""
         if cached is None:
-            return None, None
+            return None, True
         # Decide on the object as it is now: the cache can be a status write behind (woken
         # by a child's event), and a decision on it could start a second run.
         obj = await self._current(key, cached)
         if obj is None:
-            return None, None
+            return None, True
         meta = obj.get("metadata") or {}
         if meta.get("deletionTimestamp"):
             await self._delete_children(key, obj)
-            return None, None
+            return None, True
         if (meta.get("annotations") or {}).get(STATIC_COPY_ANNOTATION) == "true":
-            return None, obj
-        if FINALIZER not in (meta.get("finalizers") or []):
-            updated = await self._set_finalizers(key, obj, add=True)
-            if updated is None:
-                return None, None
-            obj = updated
+            return None, False
         # A copy: the items' dicts are the cache's, and their status is updated below.
         status = copy.deepcopy(obj.get("status") or {})
-        items = {t: list((status.get("items") or {}).get(t) or []) for t in POLICY_TYPES}
-        view = {**obj, "status": {**status, "items": items}}
-        # The events of finished children are sent once the decision is carried out: a
-        # run due now is not kept waiting for them.
-        notes: list[tuple[str, str, str]] = []
+        look = _Look(
+            key, obj, {t: list((status.get("items") or {}).get(t) or []) for t in POLICY_TYPES}
+        )
         try:
-            requeue = await self._decide(key, obj, items, notes)
+            requeue = await self._decide(look)
+        except _Gone:
+            return None, True
         finally:
-            for type_, reason, message in notes:
-                await self._events.record(obj, type_, reason, message)
-        return requeue, view
+            # The events of finished children (and of the RPO) are sent once the decision is
+            # carried out: a run due now is not kept waiting for them.
+            for type_, reason, message in look.notes:
+                await self._events.record(look.obj, type_, reason, message)
+        return requeue, False
 
-    async def _decide(
-        self,
-        key: ObjectKey,
-        obj: dict[str, Any],
-        items: dict[str, list[dict[str, Any]]],
-        notes: list[tuple[str, str, str]],
-    ) -> float | None:
-        """Follow the children, then start a run if one is due; return when to look again.
-        Events about the children are added to ``notes``."""
+    async def _decide(self, look: _Look) -> float | None:
+        """Follow the children, then start a run if one is due; return when to look again."""
+        key, obj, items = look.key, look.obj, look.items
         spec = obj.get("spec") or {}
         now = self._clock.now()
-        changed = await self._follow_children(key, items, now, notes)
+        changed = await self._follow_children(key, items, now, look.notes, look.ended)
         if spec.get("suspend"):
-            await self._save(key, items, changed)
+            await self._save(look, changed)
             return None
         policy = await self._policy(key[0], str(spec.get("schedulePolicyName") or ""))
         if isinstance(policy, str):
-            await self._save(key, items, changed)
+            await self._save(look, changed)
             await self._events.record(
                 obj, WARNING, "Failed", f"Error checking if migration should be triggered: {policy}"
             )
@@ -235,7 +254,7 @@ class MigrationScheduleReconciler:
         if pair is not None and pair_problem is None:
             pair_problem, activated = await self._sync_static_copy(key, obj, pair, now)
             if activated and spec.get("autoSuspend"):
-                await self._save(key, items, changed)
+                await self._save(look, changed)
                 patched = await self._client.patch(
                     MigrationScheduleResource,
                     key[1],
@@ -246,31 +265,29 @@ class MigrationScheduleReconciler:
                 self._saw(key, dict(patched))
                 await self._events.record(obj, WARNING, "Suspended", AUTO_SUSPENDED)
                 return None
+        # A run started below adds a Pending item only: the lag since the last success, and
+        # so the RPO condition, is the same before and after it.
+        look.rpo = self._rpo_change(key, obj, items, policy, now)
         if any(i.get("status") in _ACTIVE for t in POLICY_TYPES for i in items[t]):
-            await self._save(key, items, changed)
+            await self._save(look, changed)
             return self._watch_remote(obj, None)  # woken when a child changes
         due = self._due(policy, obj, items, now)
         if due is None:
-            await self._save(key, items, changed)
+            await self._save(look, changed)
             return self._watch_remote(obj, self._sleep(policy, obj, items, now))
         if pair_problem:
-            await self._save(key, items, changed)
+            await self._save(look, changed)
             await self._events.record(obj, WARNING, "Failed", pair_problem)
             return RETRY_SECONDS
-        return await self._trigger(key, obj, items, policy, due, now)
+        return await self._trigger(look, policy, due, now)
 
     async def _trigger(
-        self,
-        key: ObjectKey,
-        obj: dict[str, Any],
-        items: dict[str, list[dict[str, Any]]],
-        policy: Mapping[str, Any],
-        due: str,
-        now: dt.datetime,
+        self, look: _Look, policy: Mapping[str, Any], due: str, now: dt.datetime
     ) -> float | None:
         """Record the run of ``due`` in the status, then create its Migration."""
+        key, obj, items = look.key, look.obj, look.items
         occurrence = self._occurrence(policy, obj, items, due, now)
-        due_at = _due_at(obj, items, due, occurrence)
+        due_at = _due_at(obj, items, due, occurrence, look.ended)
         name = migration_name(key[1], due, occurrence.astimezone(self._tz))
         items[due].append(
             {
@@ -280,7 +297,7 @@ class MigrationScheduleReconciler:
                 "status": MigrationStatus.PENDING.value,
             }
         )
-        await self._save(key, items, True)
+        await self._save(look, True)
         try:
             await self._create_migration(key, obj, name)
         except ApiError as e:
@@ -290,7 +307,7 @@ class MigrationScheduleReconciler:
                 return None
             items[due][-1]["status"] = MigrationStatus.FAILED.value
             items[due][-1]["finishTimestamp"] = format_time(now)
-            await self._save(key, items, True)
+            await self._save(look, True)
             await self._events.record(
                 obj,
                 WARNING,
@@ -305,49 +322,49 @@ class MigrationScheduleReconciler:
 
     # -- parts ---------------------------------------------------------------------------------
 
-    async def _check_rpo(self, key: ObjectKey, obj: dict[str, Any]) -> None:
-        """Set the RPOBreached condition, with an event, when it changes (or is not set yet);
-        ``obj`` is the schedule with the items this look left."""
-        policy = await self._policy(key[0], str((obj.get("spec") or {}).get("schedulePolicyName")))
-        interval = None if isinstance(policy, str) else expected_interval(policy)
+    def _rpo_change(
+        self,
+        key: ObjectKey,
+        obj: dict[str, Any],
+        items: dict[str, list[dict[str, Any]]],
+        policy: Mapping[str, Any],
+        now: dt.datetime,
+    ) -> _RpoChange | None:
+        """The RPOBreached condition to write with this look's patch, when it changes (or is
+        not set yet); None when it stands."""
+        interval = expected_interval(policy)
         if interval is None:
-            return
-        now = self._clock.now()
-        lag = schedule_lag(obj, now)
+            return None
+        lag = schedule_lag({**obj, "status": {"items": items}}, now)
         breached = rpo_breached(lag, interval)
-        status = obj.get("status") or {}
-        conditions = list(status.get("conditions") or [])
-        previous = next((c for c in conditions if c.get("type") == RPO_CONDITION), None)
         if self._rpo.get(key) == breached:
-            return
-        if previous is None or previous.get("status") != ("True" if breached else "False"):
-            message = (
-                f"last successful migration {lag:.0f}s ago, more than {RPO_FACTOR:g} times "
-                f"the policy's interval of {interval:.0f}s"
-                if breached
-                else f"last successful migration {lag:.0f}s ago (interval {interval:.0f}s)"
-            )
-            reason = "LagExceeded" if breached else "WithinObjective"
-            conditions = set_condition(
-                conditions,
-                RPO_CONDITION,
-                breached,
-                reason,
-                message,
-                (obj.get("metadata") or {}).get("generation"),
-                now,
-            )
-            self._saw(
-                key,
-                await merge_status(
-                    self._client, MigrationScheduleResource, key, {"conditions": conditions}
-                ),
-            )
-            if breached:
-                await self._events.record(obj, WARNING, RPO_CONDITION, message)
-            elif previous is not None:
-                await self._events.record(obj, NORMAL, "RPORecovered", message)
-        self._rpo[key] = breached
+            return None
+        conditions = list((obj.get("status") or {}).get("conditions") or [])
+        previous = next((c for c in conditions if c.get("type") == RPO_CONDITION), None)
+        if previous is not None and previous.get("status") == ("True" if breached else "False"):
+            self._rpo[key] = breached
+            return None
+        message = (
+            f"last successful migration {lag:.0f}s ago, more than {RPO_FACTOR:g} times "
+            f"the policy's interval of {interval:.0f}s"
+            if breached
+            else f"last successful migration {lag:.0f}s ago (interval {interval:.0f}s)"
+        )
+        conditions = set_condition(
+            conditions,
+            RPO_CONDITION,
+            breached,
+            "LagExceeded" if breached else "WithinObjective",
+            message,
+            (obj.get("metadata") or {}).get("generation"),
+            now,
+        )
+        event = None
+        if breached:
+            event = (WARNING, RPO_CONDITION, message)
+        elif previous is not None:
+            event = (NORMAL, "RPORecovered", message)
+        return _RpoChange(conditions, breached, event)
 
     async def _follow_children(
         self,
@@ -355,9 +372,11 @@ class MigrationScheduleReconciler:
         items: dict[str, list[dict[str, Any]]],
         now: dt.datetime,
         notes: list[tuple[str, str, str]],
+        ended: dict[str, dt.datetime],
     ) -> bool:
         """Copy the status of running children into the items; prune; True if anything changed.
-        The events to send about them are added to ``notes``."""
+        The events to send about them are added to ``notes``, when each that ended did so
+        (its own finishTimestamp, at most now) to ``ended``."""
         changed = False
         for policy_type in POLICY_TYPES:
             for item in items[policy_type]:
@@ -388,7 +407,9 @@ class MigrationScheduleReconciler:
                 changed = True
                 item["status"] = new
                 if new not in _ACTIVE:
-                    item["finishTimestamp"] = format_time(now)
+                    item["finishTimestamp"] = format_time(now)  # when seen, as Stork's
+                    own = parse_time(((child or {}).get("status") or {}).get("finishTimestamp"))
+                    ended[str(item["name"])] = min(own, now) if own is not None else now
                     if new == MigrationStatus.SUCCESSFUL.value:
                         notes.append(
                             (
@@ -447,16 +468,13 @@ class MigrationScheduleReconciler:
         self._saw(key, obj)
         return obj
 
-    async def _set_finalizers(
-        self, key: ObjectKey, obj: dict[str, Any], *, add: bool
-    ) -> dict[str, Any] | None:
-        """Add (or remove) our finalizer, keeping everyone else's: the patch carries the
+    async def _remove_finalizer(self, key: ObjectKey, obj: dict[str, Any]) -> None:
+        """Remove our finalizer, keeping everyone else's: the patch carries the
         resourceVersion it was computed from, so a concurrent change makes it a conflict and
-        it is computed again from a fresh read. Returns the updated object (None: gone)."""
+        it is computed again from a fresh read."""
         for _ in range(5):
             meta = obj.get("metadata") or {}
-            others = [f for f in meta.get("finalizers") or [] if f != FINALIZER]
-            finalizers = [*others, FINALIZER] if add else others
+            finalizers = [f for f in meta.get("finalizers") or [] if f != FINALIZER]
             try:
                 patched = await self._client.patch(
                     MigrationScheduleResource,
@@ -471,15 +489,15 @@ class MigrationScheduleReconciler:
                     patch_type=PatchType.MERGE,
                 )
                 self._saw(key, dict(patched))
-                return dict(patched)
+                return
             except ApiError as e:
                 if e.status.code == 404:
-                    return None
+                    return
                 if e.status.code != 409:
                     raise
             fresh = await self._fresh(key)
             if fresh is None:
-                return None
+                return
             obj = fresh
         raise RuntimeError(f"finalizers of {key[0]}/{key[1]} keep changing; will retry")
 
@@ -625,13 +643,59 @@ class MigrationScheduleReconciler:
         }
         await self._client.create(MigrationResource.from_dict(migration))
 
-    async def _save(
-        self, key: ObjectKey, items: dict[str, list[dict[str, Any]]], changed: bool
-    ) -> None:
-        if not changed:
+    async def _save(self, look: _Look, changed: bool) -> None:
+        """One merge patch of the schedule: its items when ``changed``, the look's RPO
+        condition, and our finalizer when it is missing. A MigrationSchedule has no status
+        subresource (``kube.resources``), so status and metadata go in one request. The
+        finalizers are written from the version they were read at: a concurrent change makes
+        the patch a conflict, and they are read again."""
+        key = look.key
+        status: dict[str, Any] = {}
+        if changed:
+            status["items"] = {t: look.items[t] for t in POLICY_TYPES if look.items[t]}
+        rpo, look.rpo = look.rpo, None
+        if rpo is not None:
+            status["conditions"] = rpo.conditions
+        obj = look.obj
+        for _ in range(5):
+            meta = obj.get("metadata") or {}
+            body: dict[str, Any] = {"status": status} if status else {}
+            finalizers = list(meta.get("finalizers") or [])
+            if FINALIZER not in finalizers:
+                body["metadata"] = {
+                    "resourceVersion": meta.get("resourceVersion"),
+                    "finalizers": [*finalizers, FINALIZER],
+                }
+            if not body:
+                return
+            try:
+                patched = dict(
+                    await self._client.patch(
+                        MigrationScheduleResource,
+                        key[1],
+                        body,
+                        namespace=key[0],
+                        patch_type=PatchType.MERGE,
+                    )
+                )
+            except ApiError as e:
+                if e.status.code == 404:
+                    raise _Gone from e
+                if e.status.code != 409 or "metadata" not in body:
+                    raise
+                fresh = await self._fresh(key)
+                if fresh is None:
+                    raise _Gone from e
+                obj = fresh
+                continue
+            self._saw(key, patched)
+            look.obj = patched
+            if rpo is not None:
+                self._rpo[key] = rpo.breached
+                if rpo.event is not None:
+                    look.notes.append(rpo.event)
             return
-        status = {"items": {t: items[t] for t in POLICY_TYPES if items[t]}}
-        self._saw(key, await merge_status(self._client, MigrationScheduleResource, key, status))
+        raise RuntimeError(f"finalizers of {key[0]}/{key[1]} keep changing; will retry")
 
     async def _delete_children(self, key: ObjectKey, obj: dict[str, Any]) -> None:
         status = obj.get("status") or {}
@@ -643,7 +707,7 @@ class MigrationScheduleReconciler:
                     if e.status.code != 404:
                         raise
         # Gone already (e.g. its namespace was deleted) is done as well.
-        await self._set_finalizers(key, obj, add=False)
+        await self._remove_finalizer(key, obj)
 
 
 def zone(name: str | None) -> dt.tzinfo | None:
