@@ -46,6 +46,7 @@ from stork.kube.resources import ClusterPairResource, MigrationResource, RuleRes
 from stork.kube.rest import Rest, RestError
 from stork.migration import dryrun
 from stork.migration.apply import DestinationUnreachable
+from stork.migration.collect import NAMED_AT_MOST, get_named
 from stork.migration.engine import Job, Result, migrate
 from stork.migration.errors import MigrationError
 from stork.migration.ledger import Entry
@@ -253,9 +254,13 @@ class MigrationReconciler:
         return opts
 
     async def _namespace_set(self, namespace: str, opts: MigrationOptions) -> NamespaceSet:
-        """The Migration's checked namespace set, from one LIST of the source's namespaces."""
+        """The Migration's checked namespace set, from one LIST of the source's namespaces (a
+        few namespaces named without selectors: a GET each)."""
         try:
-            objects = [o async for o in self._bulk.list(NAMESPACES, None)]
+            if not opts.namespace_selectors and len(opts.namespaces) <= NAMED_AT_MOST:
+                objects = await get_named(self._bulk, NAMESPACES, opts.namespaces, dict)
+            else:
+                objects = [o async for o in self._bulk.list(NAMESPACES, None)]
         except (RestError, httpx2.TransportError) as e:
             raise _Stop(f"unable to extract migration namespaces: {e}") from e
         try:

@@ -30,7 +30,7 @@ import httpx2
 from stork.kube.discovery import NAMESPACES, ResourceType, custom_resource_groups, discover
 from stork.kube.rest import Rest
 from stork.migration.apply import Applier, DestinationUnreachable
-from stork.migration.collect import list_types, list_types_as
+from stork.migration.collect import NAMED_AT_MOST, get_named, list_types, list_types_as
 from stork.migration.cursor import Cursor, key_order
 from stork.migration.errors import MigrationError
 from stork.migration.filters import FilterContext, GroupKind, NamespaceSelection, Selector
@@ -229,15 +229,26 @@ class _Run:
         collects_custom = any(
             t.group in self._custom_groups for t in (c.type for c in self._sources)
         )
-        wanted = [*self._clustered, NAMESPACES, *([_CRD] if collects_custom else [])]
+        # The destination's namespaces of a small migration are read by name, not listed.
+        by_name = len(self._names) <= NAMED_AT_MOST
+        wanted = [
+            *self._clustered,
+            *([] if by_name else [NAMESPACES]),
+            *([_CRD] if collects_custom else []),
+        ]
         types = [self._types[(t.group, t.kind)] for t in wanted if (t.group, t.kind) in self._types]
-        listed, crds, copies = await asyncio.gather(
+        names = self._names if by_name else []
+        listed, crds, copies, namespaces = await asyncio.gather(
             list_types(self._source, self._clustered, [], selectors, skipped=self._forbidden),
             list_types(self._source, [_CRD] if collects_custom else [], []),
             self._on_destination(
                 list_types_as(self._destination, types, [], _cluster_copy, tolerate=(403, 404))
             ),
+            self._on_destination(
+                get_named(self._destination, NAMESPACES, names, _cluster_copy, (403, 404))
+            ),
         )
+        copies += namespaces
         self._selector = Selector(self._ctx, listed)
         self._crds = _Crds(self, crds)
         for copy_, claim in copies:
