@@ -446,9 +446,11 @@ class MigrationScheduleReconciler:
         return parse_time((obj.get("metadata") or {}).get("creationTimestamp"))
 
     async def _current(self, key: ObjectKey, cached: dict[str, Any]) -> dict[str, Any] | None:
-        """``cached`` if it is at the version we last wrote or read, else a fresh read."""
+        """``cached`` if it is at the version we last wrote or read, or if we never wrote it
+        (nothing of ours can be missing from it then), else a fresh read."""
         version = (cached.get("metadata") or {}).get("resourceVersion")
-        if version is not None and self._known.get(key) == version:
+        known = self._known.get(key)
+        if version is not None and known in (None, version):
             return cached
         return await self._fresh(key)
 
