@@ -48,6 +48,10 @@ QPS = 200.0
 BURST = 400
 #: Requests of the bulk lane in flight at once to one cluster (every migration together).
 BULK_IN_FLIGHT = 32
+#: Connections of a lane's pool, every one kept open between requests (httpx's default keeps
+#: 20: past 20 requests at once, each burst closed connections and opened new ones, a TLS
+#: handshake each, on both sides).
+CONNECTIONS = 100
 OnResponse = Callable[[httpx2.Request, httpx2.Response], None]
 """Called with every answer of every try (before any retry)."""
 
@@ -152,13 +156,25 @@ def cluster_transport(
     hooks: RequestHooks | None = None,
     retry: RetryPolicy | None = None,
     window: AdaptiveWindow | None = None,
+    connections: int = CONNECTIONS,
 ) -> httpx2.AsyncBaseTransport:
-    """The transport stack of one cluster (see the module's docstring)."""
+    """The transport stack of one cluster (see the module's docstring), on a pool of
+    ``connections``."""
     verify: ssl.SSLContext | bool = (
         ssl_context(config) if config.cluster.server.startswith("https") else False
     )
     sender: httpx2.AsyncBaseTransport = RateLimitTransport(
-        httpx2.AsyncHTTPTransport(verify=verify, trust_env=False), limiter, window
+        httpx2.AsyncHTTPTransport(
+            verify=verify,
+            trust_env=False,
+            limits=httpx2.Limits(
+                max_connections=connections,
+                max_keepalive_connections=connections,
+                keepalive_expiry=30.0,
+            ),
+        ),
+        limiter,
+        window,
     )
     hooks = hooks or RequestHooks()
     if hooks.response is not None:
@@ -202,21 +218,22 @@ def cluster_client(
     ``bulk_in_flight``, its bulk lane holds at most that many requests in flight."""
     limiter = TokenBucket(qps, burst)
 
-    def lane(window: AdaptiveWindow | None) -> AsyncClient:
+    def lane(window: AdaptiveWindow | None, connections: int) -> AsyncClient:
         return AsyncClient(
             config=config,
             field_manager=FIELD_MANAGER,
             timeout=httpx2.Timeout(timeout),
-            transport=cluster_transport(config, limiter, hooks, retry, window),
+            transport=cluster_transport(config, limiter, hooks, retry, window, connections),
             trust_env=False,
         )
 
-    lightkube = lane(None)
+    lightkube = lane(None, CONNECTIONS)
     # lightkube does not take an httpx2 client, but it builds one from the same config with
     # our transport: that one is shared (its attribute is not public; a unit test pins it).
     http: httpx2.AsyncClient = lightkube._client._client
     rest = Rest(http)
     if bulk_in_flight is None:
         return ClusterClient(lightkube, rest, limiter, rest)
-    bulk: httpx2.AsyncClient = lane(AdaptiveWindow(ceiling=bulk_in_flight))._client._client
+    bulk_lane = lane(AdaptiveWindow(ceiling=bulk_in_flight), bulk_in_flight)
+    bulk: httpx2.AsyncClient = bulk_lane._client._client
     return ClusterClient(lightkube, rest, limiter, Rest(bulk))

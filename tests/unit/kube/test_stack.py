@@ -227,6 +227,12 @@ def test_the_bulk_lane_has_its_own_pool_and_window_and_the_same_rate_limit(
     assert control.limiter is bulk.limiter is two.limiter
     assert control.window is not bulk.window
     assert (control.window.ceiling, bulk.window.ceiling) == (256, 3)
+    # Every connection of a pool is kept between requests: a burst does not open new ones.
+    pools = [layer.inner._pool for layer in (control, bulk)]  # type: ignore[attr-defined]
+    assert [(p._max_connections, p._max_keepalive_connections) for p in pools] == [
+        (100, 100),
+        (3, 3),
+    ]
     asyncio.run(two.aclose())
     assert two.http.is_closed
     assert two.bulk.http.is_closed
