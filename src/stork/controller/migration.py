@@ -51,7 +51,7 @@ from stork.migration.engine import Job, Result, migrate
 from stork.migration.errors import MigrationError
 from stork.migration.ledger import Entry
 from stork.migration.memo import TransformMemo
-from stork.migration.namespaces import NamespaceSet, resolve_namespace_set
+from stork.migration.namespaces import NamespaceSet, confined, resolve_namespace_set
 from stork.migration.rules import (
     COMMAND_TRIES,
     Background,
@@ -258,7 +258,14 @@ class MigrationReconciler:
         few namespaces named without selectors: a GET each)."""
         try:
             if not opts.namespace_selectors and len(opts.namespaces) <= NAMED_AT_MOST:
-                objects = await get_named(self._bulk, NAMESPACES, opts.namespaces, dict)
+                # Names only: the set is the names, so a Migration that may not cover them
+                # is refused without reading any of them.
+                allowed = confined(opts.namespaces, namespace, self.admin_namespace)
+                objects = (
+                    await get_named(self._bulk, NAMESPACES, opts.namespaces, dict)
+                    if allowed
+                    else []
+                )
             else:
                 objects = [o async for o in self._bulk.list(NAMESPACES, None)]
         except (RestError, httpx2.TransportError) as e:
