@@ -28,7 +28,13 @@ from stork.controller.migrationschedule import MigrationScheduleReconciler, zone
 from stork.controller.paircredentials import PairCredentialResolver
 from stork.controller.registrations import ensure_builtin_registrations
 from stork.controller.resourcetransformation import ResourceTransformationReconciler
-from stork.controller.schedulelookups import ApiLookups, CachedLookups, for_pair, for_policy
+from stork.controller.schedulelookups import (
+    ApiLookups,
+    CachedLookups,
+    cached_policy,
+    for_pair,
+    for_policy,
+)
 from stork.kube.errors import ClusterUnreachableError
 from stork.kube.pairconfig import CONFINED, PairPolicy
 from stork.kube.podexec import PodExec
@@ -145,9 +151,7 @@ class _Caches:
         return self.schedule_informer.values()
 
     def policy(self, namespace: str, name: str) -> dict[str, Any] | None:
-        return self.namespaced_policies.get((namespace, name)) or self.cluster_policies.get(
-            ("", name)
-        )
+        return cached_policy(self.namespaced_policies, self.cluster_policies, namespace, name)
 
 
 async def _serve(

@@ -91,13 +91,19 @@ class CachedLookups:
 
     async def policy(self, namespace: str, name: str) -> dict[str, Any] | None:
         """The cached namespaced policy, else the cached cluster policy."""
-        return self.namespaced_policies.get((namespace, name)) or self.cluster_policies.get(
-            ("", name)
-        )
+        return cached_policy(self.namespaced_policies, self.cluster_policies, namespace, name)
 
     async def pair(self, namespace: str, name: str) -> dict[str, Any] | None:
         """The cached ClusterPair."""
         return self.pairs.get((namespace, name))
+
+
+def cached_policy(
+    namespaced: Informer, cluster: Informer, namespace: str, name: str
+) -> dict[str, Any] | None:
+    """A schedule's policy from the caches: the NamespacedSchedulePolicy ``name`` of
+    ``namespace``, else the SchedulePolicy ``name``."""
+    return namespaced.get((namespace, name)) or cluster.get(("", name))
 
 
 def _spec(schedule: dict[str, Any]) -> dict[str, Any]:
