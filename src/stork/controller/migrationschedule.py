@@ -471,36 +471,57 @@ class MigrationScheduleReconciler:
         return obj
 
     async def _remove_finalizer(self, key: ObjectKey, obj: dict[str, Any]) -> None:
-        """Remove our finalizer, keeping everyone else's: the patch carries the
-        resourceVersion it was computed from, so a concurrent change makes it a conflict and
-        it is computed again from a fresh read."""
-        for _ in range(5):
-            meta = obj.get("metadata") or {}
+        """Remove our finalizer, keeping everyone else's."""
+
+        def body(meta: dict[str, Any]) -> dict[str, Any]:
             finalizers = [f for f in meta.get("finalizers") or [] if f != FINALIZER]
+            return {
+                "metadata": {
+                    "resourceVersion": meta.get("resourceVersion"),
+                    "finalizers": finalizers or None,
+                }
+            }
+
+        await self._patch_fresh(key, obj, body)
+
+    async def _patch_fresh(
+        self,
+        key: ObjectKey,
+        obj: dict[str, Any],
+        body_of: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> dict[str, Any] | None:
+        """Merge-patch the schedule with ``body_of(metadata)`` and return what the server
+        answered (``obj`` when the body is empty); None when the schedule is gone.
+
+        A body that writes ``metadata`` carries the resourceVersion it was computed from, so a
+        concurrent change makes it a conflict and it is computed again from a fresh read: a
+        merge patch replaces the finalizers list whole and must not drop another's."""
+        for _ in range(5):
+            body = body_of(obj.get("metadata") or {})
+            if not body:  # a fresh read may leave nothing to write
+                return obj
             try:
-                patched = await self._client.patch(
-                    MigrationScheduleResource,
-                    key[1],
-                    {
-                        "metadata": {
-                            "resourceVersion": meta.get("resourceVersion"),
-                            "finalizers": finalizers or None,
-                        }
-                    },
-                    namespace=key[0],
-                    patch_type=PatchType.MERGE,
+                patched = dict(
+                    await self._client.patch(
+                        MigrationScheduleResource,
+                        key[1],
+                        body,
+                        namespace=key[0],
+                        patch_type=PatchType.MERGE,
+                    )
                 )
-                self._saw(key, dict(patched))
-                return
             except ApiError as e:
                 if e.status.code == 404:
-                    return
-                if e.status.code != 409:
+                    return None
+                if e.status.code != 409 or "metadata" not in body:
                     raise
-            fresh = await self._fresh(key)
-            if fresh is None:
-                return
-            obj = fresh
+                fresh = await self._fresh(key)
+                if fresh is None:
+                    return None
+                obj = fresh
+                continue
+            self._saw(key, patched)
+            return patched
         raise RuntimeError(f"finalizers of {key[0]}/{key[1]} keep changing; will retry")
 
     def _occurrence(
@@ -658,46 +679,25 @@ class MigrationScheduleReconciler:
         rpo, look.rpo = look.rpo, None
         if rpo is not None:
             status["conditions"] = rpo.conditions
-        obj = look.obj
-        for _ in range(5):
-            meta = obj.get("metadata") or {}
-            body: dict[str, Any] = {"status": status} if status else {}
+
+        def body(meta: dict[str, Any]) -> dict[str, Any]:
+            out: dict[str, Any] = {"status": status} if status else {}
             finalizers = list(meta.get("finalizers") or [])
             if FINALIZER not in finalizers:
-                body["metadata"] = {
+                out["metadata"] = {
                     "resourceVersion": meta.get("resourceVersion"),
                     "finalizers": [*finalizers, FINALIZER],
                 }
-            if not body:
-                return
-            try:
-                patched = dict(
-                    await self._client.patch(
-                        MigrationScheduleResource,
-                        key[1],
-                        body,
-                        namespace=key[0],
-                        patch_type=PatchType.MERGE,
-                    )
-                )
-            except ApiError as e:
-                if e.status.code == 404:
-                    raise _Gone from e
-                if e.status.code != 409 or "metadata" not in body:
-                    raise
-                fresh = await self._fresh(key)
-                if fresh is None:
-                    raise _Gone from e
-                obj = fresh
-                continue
-            self._saw(key, patched)
-            look.obj = patched
-            if rpo is not None:
-                self._rpo[key] = rpo.breached
-                if rpo.event is not None:
-                    look.notes.append(rpo.event)
-            return
-        raise RuntimeError(f"finalizers of {key[0]}/{key[1]} keep changing; will retry")
+            return out
+
+        patched = await self._patch_fresh(key, look.obj, body)
+        if patched is None:
+            raise _Gone
+        look.obj = patched
+        if rpo is not None:
+            self._rpo[key] = rpo.breached
+            if rpo.event is not None:
+                look.notes.append(rpo.event)
 
     async def _delete_children(self, key: ObjectKey, obj: dict[str, Any]) -> None:
         status = obj.get("status") or {}
