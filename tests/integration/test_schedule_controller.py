@@ -164,6 +164,34 @@ def make_schedule(clusters: Clusters, namespace: str, policy: str, **spec: Any) 
     return dict(clusters.source.create(MigrationScheduleResource.from_dict(obj)))
 
 
+#: When the tests' clocks start.
+T0 = dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC)
+
+
+def interval_schedule(
+    clusters: Clusters,
+    namespace: str,
+    policy: str = "every-minute",
+    minutes: int = 1,
+    **spec: Any,
+) -> FakeClock:
+    """An interval policy of ``minutes`` and the schedule "sched" on it; a clock at T0."""
+    make_policy(clusters, policy, {"interval": {"intervalMinutes": minutes}})
+    make_schedule(clusters, namespace, policy, **spec)
+    return FakeClock(T0)
+
+
+def patch_schedule(clusters: Clusters, namespace: str, body: dict[str, Any]) -> None:
+    """A merge patch of the schedule "sched", as a user's edit."""
+    clusters.source.patch(
+        MigrationScheduleResource,
+        "sched",
+        body,
+        namespace=namespace,
+        patch_type=PatchType.MERGE,
+    )
+
+
 def schedule(clusters: Clusters, namespace: str) -> dict[str, Any]:
     return dict(clusters.source.get(MigrationScheduleResource, "sched", namespace=namespace))
 
@@ -192,9 +220,7 @@ def events(clusters: Clusters, namespace: str) -> list[str]:
 def test_interval_triggers_waits_for_the_child_prunes_and_sleeps_until_due(
     clusters: Clusters, namespace: str, pair: str
 ) -> None:
-    make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
-    make_schedule(clusters, namespace, "every-minute")
-    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+    clock = interval_schedule(clusters, namespace)
 
     async def scenario(h: Harness) -> None:
         assert await h.reconcile() is None  # started one; woken by the child's progress
@@ -243,7 +269,7 @@ def test_suspend_missing_policy_and_pair_not_ready_prevent_runs(
     clusters: Clusters, namespace: str, pair: str
 ) -> None:
     make_schedule(clusters, namespace, "no-such-policy")
-    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+    clock = FakeClock(T0)
 
     async def scenario(h: Harness) -> None:
         assert await h.reconcile() is not None
@@ -254,23 +280,13 @@ def test_suspend_missing_policy_and_pair_not_ready_prevent_runs(
         ) in events(clusters, namespace)
 
         make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
-        clusters.source.patch(
-            MigrationScheduleResource,
-            "sched",
-            {"spec": {"schedulePolicyName": "every-minute", "suspend": True}},
-            namespace=namespace,
-            patch_type=PatchType.MERGE,
+        patch_schedule(
+            clusters, namespace, {"spec": {"schedulePolicyName": "every-minute", "suspend": True}}
         )
         assert await h.reconcile() is None
         assert h.items("Interval") == []
 
-        clusters.source.patch(
-            MigrationScheduleResource,
-            "sched",
-            {"spec": {"suspend": False}},
-            namespace=namespace,
-            patch_type=PatchType.MERGE,
-        )
+        patch_schedule(clusters, namespace, {"spec": {"suspend": False}})
         set_pair(clusters.source, namespace, "Error")
         assert await h.reconcile() is not None
         assert h.items("Interval") == []
@@ -289,9 +305,7 @@ def test_suspend_missing_policy_and_pair_not_ready_prevent_runs(
 def test_deleting_the_schedule_deletes_its_migrations(
     clusters: Clusters, namespace: str, pair: str
 ) -> None:
-    make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
-    make_schedule(clusters, namespace, "every-minute")
-    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+    clock = interval_schedule(clusters, namespace)
 
     async def scenario(h: Harness) -> None:
         await h.reconcile()
@@ -407,9 +421,7 @@ def test_monthly_date_31_rolls_over_in_short_months(
 def test_policy_edited_while_in_use_takes_effect(
     clusters: Clusters, namespace: str, pair: str
 ) -> None:
-    make_policy(clusters, "editable", {"interval": {"intervalMinutes": 600}})
-    make_schedule(clusters, namespace, "editable")
-    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+    clock = interval_schedule(clusters, namespace, "editable", 600)
 
     async def scenario(h: Harness) -> None:
         await h.reconcile()
@@ -427,9 +439,7 @@ def test_policy_edited_while_in_use_takes_effect(
 def test_activated_destination_copy_suspends_an_auto_suspend_schedule(
     clusters: Clusters, namespace: str, pair: str
 ) -> None:
-    make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
-    make_schedule(clusters, namespace, "every-minute", autoSuspend=True)
-    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+    clock = interval_schedule(clusters, namespace, autoSuspend=True)
 
     async def scenario(h: Harness) -> None:
         await h.reconcile()
@@ -459,9 +469,7 @@ def test_activated_destination_copy_suspends_an_auto_suspend_schedule(
 def test_a_decision_on_a_snapshot_one_write_behind_starts_nothing_twice(
     clusters: Clusters, namespace: str, pair: str
 ) -> None:
-    make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
-    make_schedule(clusters, namespace, "every-minute")
-    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+    clock = interval_schedule(clusters, namespace)
 
     async def scenario(h: Harness) -> None:
         stale = schedule(clusters, namespace)  # before the status write of the first run
@@ -479,9 +487,7 @@ def test_a_decision_on_a_snapshot_one_write_behind_starts_nothing_twice(
 def test_a_finalizer_added_by_someone_else_survives(
     clusters: Clusters, namespace: str, pair: str
 ) -> None:
-    make_policy(clusters, "rarely", {"interval": {"intervalMinutes": 600}})
-    make_schedule(clusters, namespace, "rarely", suspend=True)
-    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+    clock = interval_schedule(clusters, namespace, "rarely", 600, suspend=True)
     other = "example.com/keep-me"
 
     def finalizers() -> list[str]:
@@ -489,25 +495,13 @@ def test_a_finalizer_added_by_someone_else_survives(
 
     async def scenario(h: Harness) -> None:
         snapshot = schedule(clusters, namespace)
-        clusters.source.patch(
-            MigrationScheduleResource,
-            "sched",
-            {"metadata": {"finalizers": [other]}},
-            namespace=namespace,
-            patch_type=PatchType.MERGE,
-        )
+        patch_schedule(clusters, namespace, {"metadata": {"finalizers": [other]}})
         await h.reconciler.reconcile((namespace, "sched"), snapshot)
         assert sorted(finalizers()) == sorted([other, "stork.libopenstorage.org/finalizer-cleanup"])
         clusters.source.delete(MigrationScheduleResource, "sched", namespace=namespace)
         await h.reconciler.reconcile((namespace, "sched"), snapshot)
         assert finalizers() == [other]  # ours removed, theirs kept: the object waits for them
-        clusters.source.patch(
-            MigrationScheduleResource,
-            "sched",
-            {"metadata": {"finalizers": None}},
-            namespace=namespace,
-            patch_type=PatchType.MERGE,
-        )
+        patch_schedule(clusters, namespace, {"metadata": {"finalizers": None}})
 
     run(clusters, namespace, clock, scenario)
 
@@ -515,9 +509,7 @@ def test_a_finalizer_added_by_someone_else_survives(
 def test_a_look_at_an_unchanged_schedule_writes_nothing_and_leaves_the_destination_alone(
     clusters: Clusters, namespace: str, pair: str
 ) -> None:
-    make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
-    make_schedule(clusters, namespace, "every-minute")
-    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+    clock = interval_schedule(clusters, namespace)
 
     async def scenario(h: Harness) -> None:
         await h.reconcile()
@@ -545,9 +537,7 @@ def test_a_look_at_an_unchanged_schedule_writes_nothing_and_leaves_the_destinati
 def test_a_first_look_writes_the_schedule_once_then_creates_its_migration(
     clusters: Clusters, namespace: str, pair: str
 ) -> None:
-    make_policy(clusters, "every-minute", {"interval": {"intervalMinutes": 1}})
-    make_schedule(clusters, namespace, "every-minute")
-    clock = FakeClock(dt.datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+    clock = interval_schedule(clusters, namespace)
 
     async def scenario(h: Harness) -> None:
         await h.reconcile()
