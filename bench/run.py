@@ -69,7 +69,9 @@ MIGRATED_RESOURCES = {
 ADMIN_NS = "kube-system"
 
 
-def make_object(kind: str, namespace: str, i: int) -> dict[str, Any]:
+def make_object(kind: str, namespace: str, i: int, replicas: int = 1) -> dict[str, Any]:
+    """The bench's object ``i`` of ``kind``; Deployments with ``replicas`` (0 for the
+    baselines on the destination: a migration's copies are scaled to zero there)."""
     name = f"{kind.lower()}-{i}"
     meta = {"name": name, "namespace": namespace, "labels": {"bench": "yes", "index": str(i)}}
     if kind == "ConfigMap":
@@ -101,7 +103,7 @@ def make_object(kind: str, namespace: str, i: int) -> dict[str, Any]:
         "kind": kind,
         "metadata": meta,
         "spec": {
-            "replicas": 1,
+            "replicas": replicas,
             "selector": {"matchLabels": labels},
             "template": {
                 "metadata": {"labels": labels},
@@ -112,13 +114,13 @@ def make_object(kind: str, namespace: str, i: int) -> dict[str, Any]:
 
 
 def plan_objects(
-    prefix: str, objects: int, namespaces: int
+    prefix: str, objects: int, namespaces: int, replicas: int = 1
 ) -> tuple[list[str], list[tuple[ResourceType, dict[str, Any]]]]:
     names = [f"{prefix}-{i}" for i in range(namespaces)]
     out = []
     for i in range(objects):
         t = KINDS[i % len(KINDS)]
-        out.append((t, make_object(t.kind, names[i % namespaces], i)))
+        out.append((t, make_object(t.kind, names[i % namespaces], i, replicas)))
     return names, out
 
 
@@ -364,11 +366,11 @@ async def python_baseline(
     sample, sample_ns = sample_size(objects, namespaces)
     created: list[str] = []
     for concurrency in () if sweep else (16, 64, 128):
-        ns, objs = plan_objects(f"sweep-{tag}-{concurrency}", sample, sample_ns)
+        ns, objs = plan_objects(f"sweep-{tag}-{concurrency}", sample, sample_ns, replicas=0)
         sweep[concurrency] = round(sample / await create_all(rest, ns, objs, concurrency), 1)
         created += ns
     best = max(sweep, key=lambda c: sweep[c])
-    ns, objs = plan_objects(f"base-{tag}", objects, namespaces)
+    ns, objs = plan_objects(f"base-{tag}", objects, namespaces, replicas=0)
     seconds = await create_all(rest, ns, objs, best)
     print(f"[bench] python client: {objects / seconds:.0f} obj/s at {best} in flight", flush=True)
     await delete_namespaces(rest, created + ns)
@@ -400,9 +402,11 @@ def go_create(
     namespaces: int,
     concurrency: int,
     connections: int = 1,
+    replicas: int = 1,
 ) -> float:
     """Seconds the client-go creator takes for these objects (namespaces ``prefix-<i>``),
-    ``concurrency`` requests in flight over ``connections`` HTTP/2 connections."""
+    ``concurrency`` requests in flight over ``connections`` HTTP/2 connections, Deployments
+    of ``replicas``."""
     out = subprocess.run(
         [
             str(binary),
@@ -418,6 +422,8 @@ def go_create(
             str(concurrency),
             "-connections",
             str(connections),
+            "-replicas",
+            str(replicas),
         ],
         check=True,
         stdout=subprocess.PIPE,
@@ -446,7 +452,7 @@ async def go_limit(
         key = f"{concurrency}x{connections}"
         try:
             seconds = await asyncio.to_thread(
-                go_create, binary, kubeconfig, prefix, sample, ns, concurrency, connections
+                go_create, binary, kubeconfig, prefix, sample, ns, concurrency, connections, 0
             )
             sweep[key] = round(sample / seconds, 1)
         except subprocess.CalledProcessError:
@@ -458,7 +464,7 @@ async def go_limit(
     best, connections = (int(x) for x in best_key.split("x"))
     prefix = f"limit-{tag}"
     seconds = await asyncio.to_thread(
-        go_create, binary, kubeconfig, prefix, objects, namespaces, best, connections
+        go_create, binary, kubeconfig, prefix, objects, namespaces, best, connections, 0
     )
     print(
         f"[bench] limit (client-go): {objects / seconds:.0f} obj/s at {best} in flight"
@@ -534,6 +540,7 @@ async def measure(
     tag: str,
     python: bool,
     sweeps: Sweeps,
+    with_limit: bool = True,
 ) -> dict[str, Any]:
     src_cfg = load_config(sb.kubeconfig("source"))
     dst_cfg = load_config(sb.kubeconfig("destination"))
@@ -545,16 +552,18 @@ async def measure(
         f"[bench] N={objects}: baselines first, on the destination as the migration will find it",
         flush=True,
     )
-    await quiesce([src_cfg, dst_cfg])
-    limit = await go_limit(
-        destination,
-        binary,
-        sb.kubeconfig("destination"),
-        objects,
-        namespaces,
-        tag,
-        sweeps.limit,
-    )
+    limit: dict[str, Any] | None = None
+    if with_limit:
+        await quiesce([src_cfg, dst_cfg])
+        limit = await go_limit(
+            destination,
+            binary,
+            sb.kubeconfig("destination"),
+            objects,
+            namespaces,
+            tag,
+            sweeps.limit,
+        )
     py: dict[str, Any] | None = None
     if python:
         await quiesce([src_cfg, dst_cfg])
@@ -649,7 +658,8 @@ async def measure(
             "python": py,
         }
     )
-    result["ratio"] = round(result["full"]["objects_per_s"] / limit["objects_per_s"], 2)
+    if limit is not None:
+        result["ratio"] = round(result["full"]["objects_per_s"] / limit["objects_per_s"], 2)
     if py is not None:
         result["ratio_python"] = round(result["full"]["objects_per_s"] / py["objects_per_s"], 2)
     result["noop"]["floor_ratio"] = round(noop / floor, 2)
@@ -669,12 +679,17 @@ def table(results: list[dict[str, Any]], cores: int) -> str:
     for r in results:
         py = r.get("python")
         python = f"{py['objects_per_s']:.0f} obj/s ({r['ratio_python']})" if py else "-"
+        lim = r.get("limit")
+        limit = (
+            f"{lim['objects_per_s']:.0f} obj/s at {lim['concurrency']}"
+            f" over {lim.get('connections', 1)} | {r['ratio']:.2f}"
+            if lim
+            else "- | -"
+        )
         rows.append(
             f"| {r['objects']:,} in {r['namespaces']:,} ns"
             f" | {r['full']['seconds']:.1f} s, {r['full']['objects_per_s']:.0f} obj/s"
-            f" | {r['limit']['objects_per_s']:.0f} obj/s at {r['limit']['concurrency']}"
-            f" over {r['limit'].get('connections', 1)}"
-            f" | {r['ratio']:.2f} | {python}"
+            f" | {limit} | {python}"
             f" | {r['noop']['seconds']:.2f} s, {r['noop']['writes']} writes"
             f" | {r['list']['seconds']:.2f} s | {r['noop']['floor_ratio']:.2f}"
             f" | {r['change1pct']['writes']} writes (of {r['change1pct']['objects']})"
@@ -693,12 +708,23 @@ def plot(results: list[dict[str, Any]], path: Path, cores: int) -> None:
     n = [r["objects"] for r in results]
     fig, ax = plt.subplots(1, 3, figsize=(15, 4.2))
     ax[0].loglog(n, [r["full"]["seconds"] for r in results], "o-", label="full migration")
-    ax[0].loglog(n, [r["limit"]["seconds"] for r in results], "s--", label="limit (client-go)")
+    limited = [r for r in results if r.get("limit")]
+    ax[0].loglog(
+        [r["objects"] for r in limited],
+        [r["limit"]["seconds"] for r in limited],
+        "s--",
+        label="limit (client-go)",
+    )
     ax[0].loglog(n, [r["noop"]["seconds"] for r in results], "o-", label="no-op re-sync")
     ax[0].loglog(n, [r["list"]["seconds"] for r in results], "s--", label="LIST floor")
     ax[0].set(xlabel="objects", ylabel="seconds", title="Time")
     ax[0].legend()
-    ax[1].semilogx(n, [r["ratio"] for r in results], "o-", label="full / limit (throughput)")
+    ax[1].semilogx(
+        [r["objects"] for r in limited],
+        [r["ratio"] for r in limited],
+        "o-",
+        label="full / limit (throughput)",
+    )
     ax[1].semilogx(n, [r["noop"]["floor_ratio"] for r in results], "o-", label="no-op / LIST floor")
     ax[1].axhline(0.9, color="C0", linestyle=":", linewidth=1)
     ax[1].axhline(1.5, color="C1", linestyle=":", linewidth=1)
@@ -710,6 +736,15 @@ def plot(results: list[dict[str, Any]], path: Path, cores: int) -> None:
     fig.suptitle(f"stork-py migration on the sandbox ({cores} cores)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
+
+
+def earlier_runs(path: Path, sizes: list[int]) -> list[dict[str, Any]]:
+    """The runs of other sizes in an earlier results file (none when there is none)."""
+    try:
+        runs = json.loads(path.read_text()).get("runs") or []
+    except (OSError, ValueError):
+        return []
+    return [r for r in runs if r.get("objects") not in sizes]
 
 
 def main() -> int:
@@ -726,7 +761,19 @@ def main() -> int:
         default=100000,
         help="measure the Python client at sizes up to this one (it takes long)",
     )
+    parser.add_argument(
+        "--limit-up-to",
+        type=int,
+        default=100000,
+        help="measure the client-go limit at sizes up to this one (100,000 objects: 30 min)",
+    )
     parser.add_argument("--dir", type=Path, default=Path(".sandbox-bench"))
+    parser.add_argument(
+        "--add",
+        action="store_true",
+        help="keep the other sizes' runs already in bench/results/latest.json (a size run"
+        " on its own, e.g. the 100,000 one, joins the table and the plot)",
+    )
     args = parser.parse_args()
     try:
         sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
@@ -743,21 +790,24 @@ def main() -> int:
         for name in ("source", "destination"):
             with make_client(sb.kubeconfig(name)) as client:
                 apply_crds(client, [crd_manifest(i) for i in CRDS])
-        results: list[dict[str, Any]] = []
         sweeps = Sweeps()
         out = Path(__file__).parent / "results"
         out.mkdir(exist_ok=True)
+        earlier = earlier_runs(out / "latest.json", sizes) if args.add else []
+        results: list[dict[str, Any]] = []
         for i, n in enumerate(sizes):
             ns = max(1, n // args.per_namespace)
             python = n <= args.python_up_to
-            results.append(asyncio.run(measure(sb, binary, n, ns, f"r{i}", python, sweeps)))
+            limit = n <= args.limit_up_to
+            results.append(asyncio.run(measure(sb, binary, n, ns, f"r{i}", python, sweeps, limit)))
+            runs = sorted(earlier + results, key=lambda r: int(r["objects"]))
             # Written after every size: a long run stopped half way keeps what it measured.
-            main_result = next((r for r in results if r["objects"] == 10000), results[-1])
+            main_result = next((r for r in runs if r["objects"] == 10000), runs[-1])
             (out / "latest.json").write_text(
-                json.dumps({**main_result, "cores": cores, "runs": results}, indent=2) + "\n"
+                json.dumps({**main_result, "cores": cores, "runs": runs}, indent=2) + "\n"
             )
-            print("\n" + table(results, cores), flush=True)
-        plot(results, out / "scaling.png", cores)
+            print("\n" + table(runs, cores), flush=True)
+        plot(runs, out / "scaling.png", cores)
         print(f"\nplot: {out / 'scaling.png'}")
     finally:
         sb.down()

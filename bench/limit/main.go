@@ -30,6 +30,11 @@ import (
 
 var kinds = []string{"ConfigMap", "Secret", "Service", "Deployment", "ServiceAccount"}
 
+// replicas of the Deployments: 0 on a destination, as a migration leaves its copies (no
+// ReplicaSet scaled up, no Pods: the kube-controller-manager's writes would load the server
+// the baseline measures, where the migration causes none).
+var replicas = flag.Int("replicas", 1, "replicas of each Deployment")
+
 func meta(kind, namespace string, i int) metav1.ObjectMeta {
 	return metav1.ObjectMeta{
 		Name:      fmt.Sprintf("%s-%d", strings.ToLower(kind), i),
@@ -61,9 +66,9 @@ func create(ctx context.Context, c kubernetes.Interface, kind, namespace string,
 			ctx, &corev1.ServiceAccount{ObjectMeta: m}, opts)
 	default:
 		labels := map[string]string{"app": m.Name}
-		replicas := int32(1)
+		count := int32(*replicas)
 		obj := &appsv1.Deployment{ObjectMeta: m, Spec: appsv1.DeploymentSpec{
-			Replicas: &replicas,
+			Replicas: &count,
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
@@ -104,8 +109,8 @@ func main() {
 	concurrency := flag.Int("concurrency", 64, "requests in flight")
 	connections := flag.Int("connections", 1, "HTTP/2 connections the requests are spread over")
 	flag.Parse()
-	if *objects < 1 || *namespaces < 1 || *concurrency < 1 || *connections < 1 {
-		fmt.Fprintln(os.Stderr, "need -objects, -namespaces, -concurrency and -connections >= 1")
+	if *objects < 1 || *namespaces < 1 || *concurrency < 1 || *connections < 1 || *replicas < 0 {
+		fmt.Fprintln(os.Stderr, "need -objects, -namespaces, -concurrency and -connections >= 1, -replicas >= 0")
 		os.Exit(2)
 	}
 	config, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
