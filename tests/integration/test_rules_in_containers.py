@@ -117,9 +117,14 @@ class Witness:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def ask(self, namespace: str, name: str) -> str:
-        """The shell command with which a pod asks (the answer on stdout)."""
+        """The shell command with which a pod asks (the answer on stdout). It asks up to 3
+        times, 5 s each: in one CI run on a loaded machine an ask got no answer within its
+        10 s (the held commands ended 10 s after their release), which left it empty."""
         request = f"GET /{namespace}/{name} HTTP/1.0\\r\\n\\r\\n"
-        return f"printf '{request}' | nc -w 10 {self.address} {self.port} | tail -n 1"
+        once = f"printf '{request}' | nc -w 5 {self.address} {self.port} | tail -n 1"
+        return (
+            f'{{ for i in 1 2 3; do a="$({once})"; [ -n "$a" ] && break; done; printf %s "$a"; }}'
+        )
 
 
 @pytest.fixture
@@ -162,9 +167,14 @@ def test_a_background_command_holds_wait_cmd_until_the_resources_are_applied(
             ),
             timeout=60,
             what=f"the held command in {pod} to end",
+            also=lambda: f"the witness answered {witness.answers}",
         )
         assert after == "present", f"{pod} was released before the ConfigMap was applied"
-    assert witness.answers == ["absent", "present", "present"], witness.answers
+    # Before the migration, then once per pod after its release (an ask that got no answer
+    # and was repeated may add one more), never "absent" after a release.
+    assert witness.answers[0] == "absent", witness.answers
+    assert set(witness.answers[1:]) == {"present"}, witness.answers
+    assert len(witness.answers) >= 3, witness.answers
 
 
 def test_a_failing_command_fails_the_migration_with_storks_message(
