@@ -452,7 +452,15 @@ async def go_limit(
         key = f"{concurrency}x{connections}"
         try:
             seconds = await asyncio.to_thread(
-                go_create, binary, kubeconfig, prefix, sample, ns, concurrency, connections, 0
+                go_create,
+                binary,
+                kubeconfig,
+                prefix,
+                sample,
+                ns,
+                concurrency,
+                connections,
+                replicas=0,
             )
             sweep[key] = round(sample / seconds, 1)
         except subprocess.CalledProcessError:
@@ -464,7 +472,7 @@ async def go_limit(
     best, connections = (int(x) for x in best_key.split("x"))
     prefix = f"limit-{tag}"
     seconds = await asyncio.to_thread(
-        go_create, binary, kubeconfig, prefix, objects, namespaces, best, connections, 0
+        go_create, binary, kubeconfig, prefix, objects, namespaces, best, connections, replicas=0
     )
     print(
         f"[bench] limit (client-go): {objects / seconds:.0f} obj/s at {best} in flight"
