@@ -143,6 +143,13 @@ def witness(node_clusters: Clusters) -> Iterator[Witness]:
     w.destination.close()
 
 
+def inside(clusters: Clusters, namespace: str, pod: str, ask: str, witness: Witness) -> str:
+    """What a timeout should tell: the witness's answers, the pod's processes and files, and
+    whether the witness answers that pod now."""
+    seen = pod_exec(clusters.kubeconfig("source"), namespace, pod, f"ps; ls -l /tmp; {ask}")
+    return f"the witness answered {witness.answers}; in {pod}: {seen.stdout}{seen.stderr}"
+
+
 def test_a_background_command_holds_wait_cmd_until_the_resources_are_applied(
     node_clusters: Clusters,
     node_namespace: str,
@@ -173,7 +180,7 @@ def test_a_background_command_holds_wait_cmd_until_the_resources_are_applied(
             ),
             timeout=60,
             what=f"the held command in {pod} to end",
-            also=lambda: f"the witness answered {witness.answers}",
+            also=lambda pod=pod: inside(node_clusters, node_namespace, pod, ask, witness),
         )
         assert after == "present", f"{pod} was released before the ConfigMap was applied"
     # Before the migration, then once per pod after its release (an ask that got no answer

@@ -18,7 +18,7 @@ are applied (or the migration fails) the kill files are created and the commands
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +30,8 @@ WAIT_CMD = "${WAIT_CMD}"
 COMMAND_TRIES = 12
 RETRY_SECONDS = 5.0
 COMMAND_TIMEOUT = 900.0
+
+log = logging.getLogger(__name__)
 
 
 class RuleError(Exception):
@@ -155,9 +157,10 @@ class WaitScript:
         """Lets the command go on."""
         return f"touch {self.kill_file}"
 
-    def cleanup_command(self) -> str:
-        """Removes the files (after the command ended)."""
-        return f"rm -f {self.script} {self.status_file} {self.kill_file}"
+    def cleanup_command(self, ended: bool = True) -> str:
+        """Removes the files; the kill file only once the command ended."""
+        kill = f" {self.kill_file}" if ended else ""
+        return f"rm -f {self.script} {self.status_file}{kill}"
 
 
 @dataclass(frozen=True)
@@ -177,22 +180,46 @@ class Background:
 
     executor: Executor
     running: list[Running] = field(default_factory=list)
+    #: Tries of each release (a lost release would hold the application's lock for good).
+    release_tries: int = 3
+    retry_seconds: float = 1.0
+    #: How long each released command may take to end before it is given up on.
+    end_seconds: float = 30.0
 
-    async def _sh(self, r: Running, command: str) -> None:
-        with contextlib.suppress(ExecError):
+    async def _sh(self, r: Running, command: str) -> bool:
+        try:
             await self.executor.run(r.namespace, r.pod, r.container, ["sh", "-c", command], 30)
+        except ExecError as e:
+            log.warning("in pod %s/%s: %s failed: %s", r.namespace, r.pod, command, e)
+            return False
+        return True
+
+    async def _release(self, r: Running) -> None:
+        for attempt in range(1, self.release_tries + 1):
+            if r.task.done() or await self._sh(r, r.wait.release_command()):
+                return
+            if attempt < self.release_tries:
+                await asyncio.sleep(self.retry_seconds)
+        log.error(
+            "could not release the background command in pod %s/%s: it may still hold what it "
+            "holds until %s exists in its container",
+            r.namespace,
+            r.pod,
+            r.wait.kill_file,
+        )
 
     async def stop(self) -> None:
         """Release every wait and let the commands end (a bounded wait; then cancelled)."""
-        for r in self.running:
-            await self._sh(r, r.wait.release_command())
+        await asyncio.gather(*(self._release(r) for r in self.running))
         for r in self.running:
             try:
-                async with asyncio.timeout(30):
+                async with asyncio.timeout(self.end_seconds):
                     await r.task
             except (TimeoutError, ExecError, asyncio.CancelledError):
                 r.task.cancel()
-            await self._sh(r, r.wait.cleanup_command())
+            # The kill file stays while the command may still be waiting for it.
+            ended = r.task.done() and not r.task.cancelled()
+            await self._sh(r, r.wait.cleanup_command(ended=ended))
         self.running.clear()
 
 

@@ -7,7 +7,9 @@ kubelet); the API-server side of exec is tested in tests/integration/test_rules.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,9 +156,18 @@ class LocalShell:
     ) -> ExecResult:
         self.calls.append(command[-1])
         proc = await asyncio.create_subprocess_exec(
-            *command, env=self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+            *command,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
         )
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        except asyncio.CancelledError:  # as a closed exec stream leaves it: gone with no answer
+            os.killpg(proc.pid, signal.SIGKILL)  # the wait script's shell too
+            await proc.communicate()  # to the pipes' end, so that nothing is left open
+            raise
         if proc.returncode:
             raise ExecError(f"exit code {proc.returncode}: {err.decode().strip()}")
         return ExecResult(out.decode(), err.decode())
@@ -243,3 +254,85 @@ def test_a_background_command_without_wait_cmd_is_refused_and_a_failure_reported
     assert str(failed.value).startswith(
         "command: exit 3; ${WAIT_CMD} failed in pod: [ns] db-0 due to: exit code 3"
     )
+
+
+@dataclass
+class LosingShell(LocalShell):
+    """A LocalShell whose first ``lose`` releases (``touch <kill file>``) fail, as an exec that
+    the apiserver or kubelet drops would."""
+
+    lose: int = 0
+
+    async def run(
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        command: list[str],
+        timeout: float,
+    ) -> ExecResult:
+        if command[-1].startswith("touch ") and "killme-" in command[-1] and self.lose:
+            self.lose -= 1
+            self.calls.append(command[-1])
+            raise ExecError("error dialing backend: EOF")
+        return await super().run(namespace, pod, container, command, timeout)
+
+
+def held_items() -> list[Item]:
+    value = "${WAIT_CMD}; echo released > $LOG/state"
+    return parse_rule(
+        rule(
+            {
+                "podSelector": {"app": "db"},
+                "actions": [{"type": "command", "value": value, "background": True}],
+            }
+        ),
+        post=False,
+    )
+
+
+def test_a_lost_release_is_tried_again_so_the_command_does_not_stay_held(tmp_path: Path) -> None:
+    shell = LosingShell({"PATH": "/usr/bin:/bin", "LOG": str(tmp_path)}, lose=2)
+    scratch = tmp_path / "container-tmp"
+    scratch.mkdir()
+    runner = RuleRunner(
+        shell, pods_of([pod("db-0", app="db")]), scratch=str(scratch), poll_seconds=0.05
+    )
+
+    async def scenario() -> None:
+        background = await runner.run(held_items(), ["ns"])
+        background.retry_seconds = 0
+        await background.stop()
+
+    asyncio.run(scenario())
+    assert (tmp_path / "state").read_text() == "released\n"
+    assert sum(c.startswith("touch ") for c in shell.calls) == 3
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_release_lost_for_good_is_logged_and_its_kill_file_is_not_cleaned_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    shell = LosingShell({"PATH": "/usr/bin:/bin", "LOG": str(tmp_path)}, lose=99)
+    scratch = tmp_path / "container-tmp"
+    scratch.mkdir()
+    runner = RuleRunner(
+        shell, pods_of([pod("db-0", app="db")]), scratch=str(scratch), poll_seconds=0.05
+    )
+
+    async def scenario() -> tuple[str, str]:
+        background = await runner.run(held_items(), ["ns"])
+        background.retry_seconds = 0
+        background.end_seconds = 0.5
+        running = background.running[0]
+        await background.stop()
+        await asyncio.gather(running.task, return_exceptions=True)  # its shell killed
+        return running.wait.kill_file, running.wait.script
+
+    kill_file, script = asyncio.run(scenario())
+    assert sum(c.startswith("touch ") for c in shell.calls) == 3
+    assert "could not release the background command in pod ns/db-0" in caplog.text
+    assert not (tmp_path / "state").exists()
+    assert not Path(script).exists()
+    assert shell.calls[-1].startswith("rm -f ")
+    assert kill_file not in shell.calls[-1]
