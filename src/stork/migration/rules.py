@@ -56,6 +56,19 @@ ListPods = Callable[[str, Mapping[str, str]], Awaitable[list[dict[str, Any]]]]
 """(namespace, label selector) -> the pods of that namespace with those labels."""
 
 
+async def retried(attempt: Callable[[], Awaitable[object]], tries: int, pause: float) -> None:
+    """Await ``attempt()`` until it succeeds, at most ``tries`` times, ``pause`` seconds apart;
+    the last ExecError is raised."""
+    for n in range(1, tries + 1):
+        try:
+            await attempt()
+            return
+        except ExecError:
+            if n == tries:
+                raise
+        await asyncio.sleep(pause)
+
+
 @dataclass(frozen=True)
 class Action:
     """One command of a rule item."""
@@ -195,18 +208,22 @@ class Background:
         return True
 
     async def _release(self, r: Running) -> None:
-        for attempt in range(1, self.release_tries + 1):
-            if r.task.done() or await self._sh(r, r.wait.release_command()):
-                return
-            if attempt < self.release_tries:
-                await asyncio.sleep(self.retry_seconds)
-        log.error(
-            "could not release the background command in pod %s/%s: it may still hold what it "
-            "holds until %s exists in its container",
-            r.namespace,
-            r.pod,
-            r.wait.kill_file,
-        )
+        async def once() -> None:
+            if not r.task.done():  # a command that ended needs no release
+                command = ["sh", "-c", r.wait.release_command()]
+                await self.executor.run(r.namespace, r.pod, r.container, command, 30)
+
+        try:
+            await retried(once, self.release_tries, self.retry_seconds)
+        except ExecError as e:
+            log.error(
+                "could not release the background command in pod %s/%s (%s): it may still hold "
+                "what it holds until %s exists in its container",
+                r.namespace,
+                r.pod,
+                e,
+                r.wait.kill_file,
+            )
 
     async def stop(self) -> None:
         """Release every wait and let the commands end (a bounded wait; then cancelled)."""
@@ -258,18 +275,17 @@ class RuleRunner:
         return background
 
     async def _command(self, namespace: str, pod: str, item: Item, action: Action) -> None:
-        for attempt in range(1, self.tries + 1):
-            try:
-                await self.executor.run(
-                    namespace, pod, item.container, ["sh", "-c", action.value], self.timeout
-                )
-                return
-            except ExecError as e:
-                if attempt == self.tries:
-                    raise RuleError(
-                        f"command: {action.value} failed in pod: [{namespace}] {pod} due to: {e}"
-                    ) from e
-            await asyncio.sleep(self.retry_seconds)
+        command = ["sh", "-c", action.value]
+        try:
+            await retried(
+                lambda: self.executor.run(namespace, pod, item.container, command, self.timeout),
+                self.tries,
+                self.retry_seconds,
+            )
+        except ExecError as e:
+            raise RuleError(
+                f"command: {action.value} failed in pod: [{namespace}] {pod} due to: {e}"
+            ) from e
 
     async def _start(
         self, background: Background, namespace: str, pods: list[str], item: Item, action: Action
