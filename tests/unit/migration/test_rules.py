@@ -185,6 +185,26 @@ echo unlocked > "$LOG/state"
 """
 
 
+def background_items(value: str) -> list[Item]:
+    """A pre-exec rule of one background action for the pods labelled app=db."""
+    return parse_rule(
+        rule(
+            {
+                "podSelector": {"app": "db"},
+                "actions": [{"type": "command", "value": value, "background": True}],
+            }
+        ),
+        post=False,
+    )
+
+
+def db0_runner(shell: LocalShell, scratch: Path) -> RuleRunner:
+    """A runner over the one pod db-0, its wait scripts in ``scratch``, polling quickly."""
+    return RuleRunner(
+        shell, pods_of([pod("db-0", app="db")]), scratch=str(scratch), poll_seconds=0.05
+    )
+
+
 def test_storks_documented_background_form_is_held_until_released(tmp_path: Path) -> None:
     """The generated text runs in a real shell: the mysql example's quoting survives, the
     command is held at its ${WAIT_CMD} until stop(), and then ends."""
@@ -199,18 +219,8 @@ def test_storks_documented_background_form_is_held_until_released(tmp_path: Path
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "LOG": str(log), "MYSQL_ROOT_PASSWORD": "pw"}
     shell = LocalShell(env)
     value = "mysql --user=root --password=$MYSQL_ROOT_PASSWORD -Bse 'flush tables with read lock;system ${WAIT_CMD};'"
-    items = parse_rule(
-        rule(
-            {
-                "podSelector": {"app": "db"},
-                "actions": [{"type": "command", "value": value, "background": True}],
-            }
-        ),
-        post=False,
-    )
-    runner = RuleRunner(
-        shell, pods_of([pod("db-0", app="db")]), scratch=str(scratch), poll_seconds=0.05
-    )
+    items = background_items(value)
+    runner = db0_runner(shell, scratch)
 
     async def scenario() -> tuple[str, str]:
         background = await runner.run(items, ["ns"])
@@ -232,25 +242,11 @@ def test_a_background_command_without_wait_cmd_is_refused_and_a_failure_reported
     tmp_path: Path,
 ) -> None:
     shell = LocalShell({"PATH": "/usr/bin:/bin"})
-    runner = RuleRunner(
-        shell, pods_of([pod("db-0", app="db")]), scratch=str(tmp_path), poll_seconds=0.05
-    )
-
-    def background(value: str) -> list[Item]:
-        return parse_rule(
-            rule(
-                {
-                    "podSelector": {"app": "db"},
-                    "actions": [{"type": "command", "value": value, "background": True}],
-                }
-            ),
-            post=False,
-        )
-
+    runner = db0_runner(shell, tmp_path)
     with pytest.raises(RuleError, match=r"needs to have \$\{WAIT_CMD\} placeholder"):
-        asyncio.run(runner.run(background("echo no wait"), ["ns"]))
+        asyncio.run(runner.run(background_items("echo no wait"), ["ns"]))
     with pytest.raises(RuleError) as failed:
-        asyncio.run(runner.run(background("exit 3; ${WAIT_CMD}"), ["ns"]))
+        asyncio.run(runner.run(background_items("exit 3; ${WAIT_CMD}"), ["ns"]))
     assert str(failed.value).startswith(
         "command: exit 3; ${WAIT_CMD} failed in pod: [ns] db-0 due to: exit code 3"
     )
@@ -279,25 +275,14 @@ class LosingShell(LocalShell):
 
 
 def held_items() -> list[Item]:
-    value = "${WAIT_CMD}; echo released > $LOG/state"
-    return parse_rule(
-        rule(
-            {
-                "podSelector": {"app": "db"},
-                "actions": [{"type": "command", "value": value, "background": True}],
-            }
-        ),
-        post=False,
-    )
+    return background_items("${WAIT_CMD}; echo released > $LOG/state")
 
 
 def test_a_lost_release_is_tried_again_so_the_command_does_not_stay_held(tmp_path: Path) -> None:
     shell = LosingShell({"PATH": "/usr/bin:/bin", "LOG": str(tmp_path)}, lose=2)
     scratch = tmp_path / "container-tmp"
     scratch.mkdir()
-    runner = RuleRunner(
-        shell, pods_of([pod("db-0", app="db")]), scratch=str(scratch), poll_seconds=0.05
-    )
+    runner = db0_runner(shell, scratch)
 
     async def scenario() -> None:
         background = await runner.run(held_items(), ["ns"])
@@ -316,9 +301,7 @@ def test_a_release_lost_for_good_is_logged_and_its_kill_file_is_not_cleaned_up(
     shell = LosingShell({"PATH": "/usr/bin:/bin", "LOG": str(tmp_path)}, lose=99)
     scratch = tmp_path / "container-tmp"
     scratch.mkdir()
-    runner = RuleRunner(
-        shell, pods_of([pod("db-0", app="db")]), scratch=str(scratch), poll_seconds=0.05
-    )
+    runner = db0_runner(shell, scratch)
 
     async def scenario() -> tuple[str, str]:
         background = await runner.run(held_items(), ["ns"])
